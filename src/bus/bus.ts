@@ -1,0 +1,33 @@
+/**
+ * The bus port: a typed in-process event bus (zigbee2mqtt style) whose adapters are memory/ now and
+ * nats/ for scale-out (SPEC §7). Features add their topics by declaration merging:
+ *
+ *   declare module '../bus/bus.js' { interface BusTopics { 'alert.changed': Alert } }
+ *
+ * A listener's failure is contained: it is logged and never reaches the publisher or other listeners.
+ */
+import type { SafeEvent } from '../core/event.js';
+import type { DeviceStatus } from '../core/device.js';
+
+export interface StoredSafeEvent {
+  readonly seq: number;
+  readonly event: SafeEvent;
+}
+
+export interface BusTopics {
+  /** Events just committed to the store, in seq order. */
+  'events.stored': readonly StoredSafeEvent[];
+  /** A device's derived status changed. */
+  'device.status': { readonly device: string; readonly site: string; readonly status: DeviceStatus; readonly previous: DeviceStatus; readonly at: number };
+}
+
+export type BusTopic = keyof BusTopics;
+export type BusHandler<T extends BusTopic> = (msg: BusTopics[T]) => void | Promise<void>;
+
+export interface Bus {
+  /** Delivers to every subscriber; resolves when all handlers have settled. */
+  publish<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void;
+  close(): Promise<void>;
+}

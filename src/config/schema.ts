@@ -1,0 +1,125 @@
+/**
+ * The one configuration schema (STYLE §8). Every setting has its default here, with its unit in the
+ * name or comment. Unknown keys are rejected. Precedence: CLI flags > PARAPET_* environment > config
+ * file (JSON or YAML) > these defaults; the loaded result is frozen (config/load.ts).
+ */
+import Type, { type Static } from 'typebox';
+
+const port = () => Type.Integer({ minimum: 0, maximum: 65535 });
+const strict = { additionalProperties: false } as const;
+
+export const RetentionSchema = Type.Object(
+  {
+    /** Plate reads that hit no watchlist (SPEC §4.7: 72 h, settable down to minutes). */
+    lpr_minutes: Type.Integer({ minimum: 1, default: 72 * 60 }),
+    lpr_hit_days: Type.Integer({ minimum: 1, default: 30 }),
+    access_days: Type.Integer({ minimum: 1, default: 30 }),
+    camera_days: Type.Integer({ minimum: 1, default: 30 }),
+    fire_days: Type.Integer({ minimum: 1, default: 365 }),
+    env_days: Type.Integer({ minimum: 1, default: 365 }),
+    health_days: Type.Integer({ minimum: 1, default: 365 }),
+    telemetry_days: Type.Integer({ minimum: 1, default: 365 }),
+    system_days: Type.Integer({ minimum: 1, default: 365 }),
+    /** How often the purge job runs, seconds. */
+    purge_interval_s: Type.Integer({ minimum: 10, default: 3600 }),
+  },
+  strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    /** Where the database, keys and logs live. */
+    data_dir: Type.String({ minLength: 1, default: './parapet-data' }),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: port(),
+        /** Largest request body, bytes (after gunzip). */
+        body_limit_bytes: Type.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
+        /** Events per ingest request (SPEC §3: 10,000). */
+        max_batch: Type.Integer({ minimum: 1, default: 10_000 }),
+        /** Deepest JSON nesting accepted (SPEC §5.6). */
+        max_json_depth: Type.Integer({ minimum: 2, maximum: 256, default: 16 }),
+        /** Longest JSON string accepted, characters. */
+        max_string_length: Type.Integer({ minimum: 16, default: 4096 }),
+        /** Requests per minute per credential (SPEC §5.6). */
+        rate_limit_per_min: Type.Integer({ minimum: 1, default: 6000 }),
+        tls: Type.Object(
+          {
+            /** auto: TLS whenever the host is not loopback (SPEC §5.5). */
+            mode: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], { default: 'auto' }),
+            cert_file: Type.Optional(Type.String()),
+            key_file: Type.Optional(Type.String()),
+          },
+          strict,
+        ),
+      },
+      strict,
+    ),
+    mqtt: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ default: '127.0.0.1' }),
+        /** 1883 is usually a separate broker's; the embedded one defaults elsewhere. */
+        port: port(),
+      },
+      strict,
+    ),
+    ingest: Type.Object(
+      {
+        /** How far in the future an event time may be, ms (SPEC §2: 5 min). */
+        max_future_skew_ms: Type.Integer({ minimum: 0, default: 5 * 60 * 1000 }),
+        /** Largest events per store transaction. */
+        commit_batch: Type.Integer({ minimum: 1, default: 20_000 }),
+        /** Longest an accepted event waits before its transaction commits, ms. */
+        commit_delay_ms: Type.Integer({ minimum: 0, default: 5 }),
+      },
+      strict,
+    ),
+    store: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('postgres')], { default: 'sqlite' }),
+        postgres_url: Type.Optional(Type.String()),
+      },
+      strict,
+    ),
+    bus: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('memory'), Type.Literal('nats')], { default: 'memory' }),
+        nats_url: Type.Optional(Type.String()),
+      },
+      strict,
+    ),
+    privacy: Type.Object(
+      {
+        retention: RetentionSchema,
+        wifi_mode: Type.Union([Type.Literal('counts'), Type.Literal('dwell')], { default: 'counts' }),
+        /** Smallest group size shown in any aggregate (SPEC §4.4). */
+        k_anonymity: Type.Integer({ minimum: 2, default: 5 }),
+      },
+      strict,
+    ),
+    registry: Type.Object(
+      {
+        /** Status sweep period, ms. */
+        status_sweep_ms: Type.Integer({ minimum: 100, default: 1000 }),
+      },
+      strict,
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+          default: 'info',
+        }),
+      },
+      strict,
+    ),
+  },
+  strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Defaults with units, in one place (the schema's `default`s plus the ports). */
+export const DEFAULT_HTTP_PORT = 7070;
+export const DEFAULT_MQTT_PORT = 7883;
