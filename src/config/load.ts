@@ -32,7 +32,7 @@ function withObjectDefaults(schema: TSchema): TSchema {
   const props = copy.properties;
   if (props?.http?.properties?.port) props.http.properties.port.default = DEFAULT_HTTP_PORT;
   if (props?.mqtt?.properties?.port) props.mqtt.properties.port.default = DEFAULT_MQTT_PORT;
-  return copy as TSchema;
+  return copy;
 }
 
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: false });

@@ -96,6 +96,8 @@ export const ConfigSchema = Type.Object(
         wifi_mode: Type.Union([Type.Literal('counts'), Type.Literal('dwell')], { default: 'counts' }),
         /** Smallest group size shown in any aggregate (SPEC §4.4). */
         k_anonymity: Type.Integer({ minimum: 2, default: 5 }),
+        /** Investigations need a second person's approval (SPEC §4.5: dual control, on by default). */
+        dual_control: Type.Boolean({ default: true }),
       },
       strict,
     ),

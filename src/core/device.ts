@@ -13,7 +13,8 @@ export const deviceIdRe = new RegExp(DEVICE_ID_PATTERN);
 export const DeviceInputSchema = Type.Object(
   {
     id: Type.String({ pattern: DEVICE_ID_PATTERN }),
-    type: Type.Union(DEVICE_TYPES.map((t) => Type.Literal(t))),
+    // Type.Enum, not Union over a mapped array: the latter makes Static<> infer `never`.
+    type: Type.Enum(DEVICE_TYPES),
     name: Type.Optional(Type.String({ maxLength: 200 })),
     site: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
     zone: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()])),

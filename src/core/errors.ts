@@ -16,6 +16,7 @@ export const ERRORS = {
   invalid_cursor: { status: 400, message: 'The cursor is not one this server issued.' },
   invalid_device: { status: 400, message: 'The device record is not acceptable.' },
   invalid_config: { status: 400, message: 'The configuration is not acceptable.' },
+  invalid_rule: { status: 400, message: 'The rule definition is not acceptable.' },
   json_too_deep: { status: 400, message: 'The JSON nests deeper than allowed.' },
   string_too_long: { status: 400, message: 'A string is longer than allowed.' },
   unsupported_encoding: { status: 415, message: 'The content encoding is not supported.' },

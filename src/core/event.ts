@@ -5,6 +5,7 @@
  * raw identifier anywhere it could be kept.
  */
 import type { EventKind } from './kinds.js';
+import type { ParapetError } from './errors.js';
 
 export type EventData = Record<string, unknown>;
 
@@ -14,6 +15,8 @@ export interface IngestInput {
   readonly item: unknown;
   /** Device fixed by the transport (MQTT topic, authenticated device); overrides `item.device`. */
   readonly device?: string;
+  /** Set when the transport could not decode this item (e.g. one bad NDJSON line). */
+  readonly decodeError?: ParapetError;
 }
 
 /** An envelope that passed validation; identifiers still in clear. */

@@ -19,6 +19,8 @@ export type RetentionCategory =
   | 'env'
   | 'health'
   | 'telemetry'
+  /** Counts and other aggregates holding no identifier (SPEC §4.7: aggregates may stay). */
+  | 'aggregate'
   | 'system';
 
 export type FieldClass = { readonly class: 'plain' } | { readonly class: 'identifier'; readonly idClass: IdentifierClass };
@@ -131,7 +133,7 @@ const CATALOGUE_LIST = [
     mac: identifier('mac', Type.String({ minLength: 1, maxLength: 32 })),
     rssi: plain(Type.Number({ minimum: -130, maximum: 20 })),
   }),
-  kind('wifi.count', 'wifi', 'wifi', { unique_devices: plain(count()), interval_s: plain(Type.Number({ exclusiveMinimum: 0, maximum: 86_400 })) }),
+  kind('wifi.count', 'wifi', 'aggregate', { unique_devices: plain(count()), interval_s: plain(Type.Number({ exclusiveMinimum: 0, maximum: 86_400 })) }),
   // device health
   kind('device.heartbeat', 'device', 'health', {
     uptime_s: opt(plain(nonNeg())),

@@ -1,0 +1,16 @@
+import type { Role } from '../store/store.js';
+
+/** Who is asking: a person (cookie session), a machine (bearer token) or a device (MQTT secret). */
+export interface Principal {
+  readonly kind: 'user' | 'token' | 'device';
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** Site scope; empty = every site (SPEC §5.3). */
+  readonly sites: readonly string[];
+}
+
+/** Whether the principal may see objects of this site (another site's objects answer 404). */
+export function canSeeSite(p: Principal, site: string): boolean {
+  return p.sites.length === 0 || p.sites.includes(site);
+}

@@ -1,0 +1,186 @@
+/**
+ * The ingest pipeline (STYLE §6, ARCHITECTURE.md): every transport hands it `IngestInput`s; each
+ * item goes through the named stages and carries its own result, so valid members of a batch
+ * survive rejected ones. Stages, in order:
+ *   decode (transport) → refuse-prohibited → validate → resolve-device → pseudonymise/enrich →
+ *   dedupe (within the batch; across batches in the store) → append (group commit).
+ */
+import type { Clock } from '../core/clock.js';
+import { ParapetError, type ErrorCode } from '../core/errors.js';
+import { sealSafeEvent, type IngestInput, type SafeEvent } from '../core/event.js';
+import type { Bus, StoredSafeEvent } from '../bus/bus.js';
+import type { Principal } from '../auth/principal.js';
+import type { Pseudonymiser } from '../privacy/pseudonymiser.js';
+import type { EventStore } from '../store/store.js';
+import type { DeviceRegistry, StatusChange } from '../registry/registry.js';
+import { refuseProhibited } from './stages/refuse-prohibited.js';
+import { validateItem } from './stages/validate.js';
+import { resolveDevice } from './stages/resolve-device.js';
+import { pseudonymiseEvent } from './stages/pseudonymise.js';
+import { Committer } from './stages/append.js';
+import { IngestMetrics } from './metrics.js';
+
+export interface IngestRejection {
+  readonly index: number;
+  readonly error: ErrorCode;
+  readonly detail: string;
+}
+
+export interface IngestOutcome {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: IngestRejection[];
+  /** Per input: its seq, 'duplicate', or null when rejected. */
+  readonly seqs: Array<number | 'duplicate' | null>;
+}
+
+export interface IngestContext {
+  readonly principal: Principal;
+}
+
+export interface PipelineOptions {
+  readonly clock: Clock;
+  readonly store: EventStore;
+  readonly bus: Bus;
+  readonly registry: DeviceRegistry;
+  readonly pseudonymiser: Pseudonymiser;
+  readonly maxFutureMs: number;
+  readonly retentionByKind: ReadonlyMap<string, number>;
+  readonly commitBatch: number;
+  readonly commitDelayMs: number;
+  readonly onError: (where: string, err: unknown) => void;
+}
+
+export interface IngestPipeline {
+  ingest(inputs: readonly IngestInput[], ctx: IngestContext): Promise<IngestOutcome>;
+  /** Records hub-made events (device.status, policy.violation) through the same commit path. */
+  record(events: readonly SafeEvent[]): Promise<void>;
+  drain(): Promise<void>;
+  readonly metrics: IngestMetrics;
+}
+
+export function createPipeline(o: PipelineOptions): IngestPipeline {
+  const metrics = new IngestMetrics();
+  const committer = new Committer(
+    o.store,
+    {
+      liveness: (events) => o.registry.livenessFor(events),
+      committed: async (events, results, liveness) => {
+        const stored: StoredSafeEvent[] = [];
+        for (let i = 0; i < events.length; i++) {
+          const r = results[i];
+          const e = events[i];
+          if (typeof r === 'number' && e) stored.push({ seq: r, event: e });
+        }
+        try {
+          await o.registry.committed(liveness);
+          if (stored.length) await o.bus.publish('events.stored', stored);
+        } catch (err) {
+          o.onError('after-commit', err);
+        }
+      },
+    },
+    o.commitBatch,
+    o.commitDelayMs,
+  );
+
+  const violation = (device: string, site: string, zone: string | null, field: string, now: number): SafeEvent =>
+    sealSafeEvent({ id: null, ts: now, received_at: now, device, site, zone, kind: 'policy.violation', data: { field, rule: 'prohibited_attribute' } });
+
+  async function ingest(inputs: readonly IngestInput[], ctx: IngestContext): Promise<IngestOutcome> {
+    const now = o.clock.now();
+    const rejected: IngestRejection[] = [];
+    const seqs: Array<number | 'duplicate' | null> = new Array<number | 'duplicate' | null>(inputs.length).fill(null);
+    const safe: SafeEvent[] = [];
+    const safeIndex: number[] = [];
+    const violations: SafeEvent[] = [];
+    const seenIds = new Set<string>();
+    let duplicates = 0;
+
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      if (!input) continue;
+      try {
+        if (input.decodeError) throw input.decodeError;
+        try {
+          refuseProhibited(input.item);
+        } catch (err) {
+          const dev = input.device ?? (input.item as { device?: unknown } | null)?.device;
+          const known = typeof dev === 'string' ? o.registry.get(dev) : undefined;
+          const field = err instanceof ParapetError ? err.detail.replace(/^field (\S+).*$/, '$1') : 'unknown';
+          metrics.policyViolations++;
+          if (known) violations.push(violation(known.id, known.site, known.zone, field, now));
+          throw err;
+        }
+        const raw = validateItem(input.item, {
+          now,
+          maxFutureMs: o.maxFutureMs,
+          retentionByKind: o.retentionByKind,
+          ...(input.device !== undefined ? { device: input.device } : {}),
+        });
+        const device = resolveDevice(raw.device, o.registry, ctx.principal);
+        const event = pseudonymiseEvent(raw, device, now, o.pseudonymiser);
+        if (event.id !== null) {
+          const key = `${event.device}\u0000${event.id}`;
+          if (seenIds.has(key)) {
+            seqs[i] = 'duplicate';
+            duplicates++;
+            continue;
+          }
+          seenIds.add(key);
+        }
+        safe.push(event);
+        safeIndex.push(i);
+      } catch (err) {
+        const e = err instanceof ParapetError ? err : new ParapetError('invalid_event', 'the event could not be processed');
+        if (!(err instanceof ParapetError)) o.onError('ingest-item', err);
+        rejected.push({ index: i, error: e.code, detail: e.detail });
+      }
+    }
+
+    const pending: Promise<unknown>[] = [];
+    if (violations.length) pending.push(committer.submit(violations));
+    let accepted = 0;
+    if (safe.length) {
+      const results = await committer.submit(safe);
+      for (let j = 0; j < results.length; j++) {
+        const idx = safeIndex[j];
+        const r = results[j];
+        if (idx === undefined || r === undefined) continue;
+        seqs[idx] = r;
+        if (r === 'duplicate') duplicates++;
+        else accepted++;
+      }
+    }
+    await Promise.all(pending);
+    metrics.accepted += accepted;
+    metrics.duplicates += duplicates;
+    metrics.rejected += rejected.length;
+    return { accepted, duplicates, rejected, seqs };
+  }
+
+  return {
+    ingest,
+    async record(events) {
+      await committer.submit(events);
+    },
+    drain: () => committer.drain(),
+    metrics,
+  };
+}
+
+/** The internal events that record status changes (SPEC: status changes are events rules can use). */
+export function statusEvents(changes: readonly StatusChange[]): SafeEvent[] {
+  return changes.map((c) =>
+    sealSafeEvent({
+      id: null,
+      ts: c.at,
+      received_at: c.at,
+      device: c.device.id,
+      site: c.device.site,
+      zone: c.device.zone,
+      kind: 'device.status',
+      data: { status: c.status, previous: c.previous },
+    }),
+  );
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceStatus, DeviceView } from '../core/device.js';
+import { ParapetError } from '../core/errors.js';
+import { parseViewport, viewportAnswer } from './viewport.js';
+
+function device(i: number, lat: number | null, lon: number | null, status: DeviceStatus = 'online'): DeviceView {
+  return { id: `d-${String(i).padStart(6, '0')}`, type: 'camera', name: `d${i}`, site: 'harbour', zone: null, lat, lon, heartbeat_s: 60, status, last_seen: null };
+}
+
+describe('parseViewport', () => {
+  it('reads west,south,east,north and the zoom', () => {
+    expect(parseViewport('-9.2,38.7,-9.0,38.8', 14)).toEqual({ west: -9.2, south: 38.7, east: -9.0, north: 38.8, zoom: 14 });
+  });
+  it.each([
+    ['1,2,3', 'four numbers'],
+    ['a,b,c,d', 'four numbers'],
+    ['1,,3,4', 'four numbers'],
+    ['-200,0,0,10', 'outside'],
+    ['5,0,1,10', 'west ≤ east'],
+  ])('refuses bbox %s with a reason', (bbox, reason) => {
+    const e = (() => {
+      try {
+        parseViewport(bbox, 3);
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    expect(e).toBeInstanceOf(ParapetError);
+    expect((e as ParapetError).code).toBe('invalid_query');
+    expect((e as ParapetError).detail).toContain(reason);
+  });
+  it('requires a zoom with a bbox', () => {
+    expect(() => parseViewport('0,0,1,1', undefined)).toThrow(/zoom is required/);
+  });
+});
+
+describe('viewportAnswer', () => {
+  const vp = { west: -10, south: 38, east: -9, north: 39, zoom: 12 };
+
+  it('sends the devices inside the box raw when there are few, and leaves out those without a position', () => {
+    const all = [device(1, 38.5, -9.5), device(2, 40, -9.5), device(3, null, null), device(4, 38.1, -9.9)];
+    const a = viewportAnswer(all, vp, 10);
+    expect(a.clustered).toBe(false);
+    expect(a.devices.map((d) => d.id)).toEqual(['d-000001', 'd-000004']);
+    expect(a.total).toBe(2);
+  });
+
+  it('clusters by screen cell when there are more than the limit, counting every device once', () => {
+    const all: DeviceView[] = [];
+    // 500 devices packed around one point, 1 alone far away in the box.
+    for (let i = 0; i < 500; i++) all.push(device(i, 38.5 + (i % 10) * 1e-5, -9.5 + Math.floor(i / 10) * 1e-5, i % 7 === 0 ? 'offline' : 'online'));
+    all.push(device(999, 38.05, -9.95, 'fault'));
+    const a = viewportAnswer(all, vp, 100);
+    expect(a.clustered).toBe(true);
+    expect(a.total).toBe(501);
+    const clustered = a.clusters.reduce((n, c) => n + c.count, 0);
+    expect(clustered + a.devices.length).toBe(501);
+    expect(a.devices.map((d) => d.id)).toContain('d-000999');
+    const offline = a.clusters.reduce((n, c) => n + c.status.offline, 0);
+    expect(offline).toBe(Math.ceil(500 / 7));
+    for (const c of a.clusters) {
+      expect(c.lat).toBeGreaterThan(38.49);
+      expect(c.lat).toBeLessThan(38.51);
+    }
+  });
+
+  it('keeps the number of cells bounded when a huge box is asked at a high zoom', () => {
+    const all: DeviceView[] = [];
+    for (let i = 0; i < 20_000; i++) all.push(device(i, -60 + (i % 200) * 0.6, -170 + Math.floor(i / 200) * 3.4));
+    const a = viewportAnswer(all, { west: -180, south: -80, east: 180, north: 80, zoom: 18 }, 1000);
+    expect(a.clustered).toBe(true);
+    expect(a.clusters.length + a.devices.length).toBeLessThanOrEqual(4096 * 1.1);
+    expect(a.clusters.reduce((n, c) => n + c.count, 0) + a.devices.length).toBe(20_000);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The HTTP transport (SPEC §3): one fastify app. Request lifecycle:
+ *   onRequest: authenticate (bearer token or session cookie) → authorize (route action × role) →
+ *   preParsing: gunzip (bounded) → parse: bounded JSON / NDJSON → handler (thin route) →
+ *   error handler: ParapetError → {error, detail} with its status; anything else → 500 `internal`
+ *   without details (and logged), never for bad input.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import helmet from '@fastify/helmet';
+import cookie from '@fastify/cookie';
+import { createGunzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { ParapetError, isErrorCode } from '../../core/errors.js';
+import type { HubDeps } from '../../hub-deps.js';
+import { can } from '../../auth/policy.js';
+import { ROUTES } from './routes/index.js';
+import { registerOpenApi } from './openapi.js';
+import { authRoutes } from './routes/auth.js';
+
+export const API_PREFIX = '/api/v1';
+export const SESSION_COOKIE_SECURE = '__Host-parapet_session';
+export const SESSION_COOKIE_PLAIN = 'parapet_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export interface HttpAppOptions {
+  /** Serving over TLS: cookies get Secure and the __Host- prefix, responses HSTS (SPEC §5.4, §5.9). */
+  readonly secure: boolean;
+  /** Extra setup (static dashboard files, …) registered after the API. */
+  readonly extend?: (app: FastifyInstance) => Promise<void> | void;
+}
+
+const FASTIFY_ERRORS: Record<string, [ParapetError['code'], string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is larger than allowed'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send application/json or application/x-ndjson'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'the body is empty'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['bad_request', 'the content length does not match the body'],
+  FST_ERR_VALIDATION: ['bad_request', 'the request does not match the schema'],
+  FST_ERR_BAD_URL: ['bad_request', 'the URL is malformed'],
+  FST_ERR_ASYNC_CONSTRAINT: ['bad_request', 'the request is malformed'],
+};
+
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SESSION_COOKIE_SECURE : SESSION_COOKIE_PLAIN;
+}
+
+export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise<FastifyInstance> {
+  const cfg = deps.config.http;
+  const logger: FastifyBaseLogger = deps.log.child({ mod: 'http' });
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: cfg.body_limit_bytes,
+    trustProxy: false,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.decorateRequest('principal', null);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    hsts: opts.secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(cookie);
+
+  // Bodies: gzip accepted (SPEC §3); the body limit counts the inflated bytes (no zip bombs).
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+    if (enc === 'identity') return payload;
+    if (enc !== 'gzip' && enc !== 'x-gzip') throw new ParapetError('unsupported_encoding', `content-encoding ${enc} is not supported; use gzip or none`);
+    delete req.headers['content-length'];
+    const gunzip = createGunzip();
+    (payload as Readable).pipe(gunzip);
+    return gunzip;
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_req, body, done) => {
+    // Parsing is the route's job (bounded, per item); keep the text.
+    done(null, body);
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header('cache-control', 'no-store');
+    if (req.method === 'TRACE' || req.method === 'TRACK') throw new ParapetError('method_not_allowed', 'TRACE is refused');
+    const action = req.routeOptions.config.action;
+    if (action === 'public') return;
+    if (!req.url.startsWith(API_PREFIX) && action === undefined) return; // static dashboard files, 404s
+    const principal = await authenticate(deps, req, opts.secure);
+    if (!principal) throw new ParapetError('unauthenticated', 'send a bearer token or log in');
+    req.principal = principal;
+    if (action === undefined) return; // unknown API route: the 404 handler answers, after authentication
+    if (!can(principal.role, action)) throw new ParapetError('forbidden', `role ${principal.role} may not ${action}`);
+  });
+
+  app.setErrorHandler((err: FastifyError | ParapetError, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ParapetError) return reply.status(err.status).send(err.toBody());
+    const mapped = err.code ? FASTIFY_ERRORS[err.code] : undefined;
+    if (mapped) {
+      const e = new ParapetError(mapped[0], mapped[1]);
+      return reply.status(e.status).send(e.toBody());
+    }
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      const code = err.statusCode === 429 ? 'rate_limited' : err.statusCode === 413 ? 'payload_too_large' : err.statusCode === 415 ? 'unsupported_media_type' : 'bad_request';
+      const e = new ParapetError(isErrorCode(code) ? code : 'bad_request');
+      return reply.status(e.status).send(e.toBody());
+    }
+    req.log.error({ err: { message: err.message, code: err.code } }, 'unhandled error');
+    return reply.status(500).send(new ParapetError('internal').toBody());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ParapetError('not_found', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`);
+    return reply.status(404).send(e.toBody());
+  });
+
+  app.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
+  await app.register(
+    async (api) => {
+      await registerOpenApi(api);
+      api.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
+      authRoutes(opts.secure)(api, deps);
+      for (const mod of ROUTES) mod(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  if (opts.extend) await opts.extend(app);
+  return app;
+}
+
+async function authenticate(deps: HubDeps, req: FastifyRequest, secure: boolean) {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
+    return m?.[1] ? deps.auth.authenticateBearer(m[1]) : null;
+  }
+  const sid = req.cookies[sessionCookieName(secure)];
+  if (!sid) return null;
+  const s = await deps.auth.authenticateSession(sid);
+  if (!s) return null;
+  // CSRF (SPEC §5.4): cookie-authenticated state changes must echo the session's token in a header.
+  if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || sent !== s.csrf) throw new ParapetError('csrf_invalid');
+  }
+  return s.principal;
+}
