@@ -15,17 +15,29 @@ import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory/memory-bus.js';
 import { createMemoryStore } from './store/memory/memory-store.js';
-import { openSqliteStore } from './store/sqlite/sqlite-store.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createPipeline, statusEvents } from './ingest/pipeline.js';
 import { AuthService } from './auth/auth-service.js';
-import { createPseudonymiser, type KeySource } from './privacy/pseudonymiser.js';
+import { createPseudonymiser } from './privacy/pseudonymiser.js';
 import { deriveStoreKey, loadMasterKey } from './privacy/master-key.js';
-import { hkdfSync } from 'node:crypto';
+import { Keyring } from './privacy/keyring.js';
+import { InvestigationService } from './privacy/investigations.js';
+import { purgeAudit, startPurgeScheduler } from './privacy/retention.js';
+import { WifiAggregator, startWifiFlusher, wifiCountEvents } from './privacy/wifi.js';
 import { retentionByKind } from './privacy/retention-policy.js';
 import { buildHttpApp } from './transport/http/app.js';
+import { registerDashboard } from './transport/http/static.js';
 import { startMqttBroker, type MqttBroker } from './transport/mqtt/broker.js';
 import type { HubDeps } from './hub-deps.js';
+import { createSecretBox } from './auth/secret-box.js';
+import { AuditLog } from './audit/audit-log.js';
+import { createAuditSigner } from './audit/signing.js';
+import type { AuditStore } from './store/audit.js';
+import { createMemoryAuditStore } from './store/memory/audit.js';
+import { createSqliteAuditStore, type SqliteAuditDatabase } from './store/sqlite/audit.js';
+import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
+import { guardAfterStart, guardBeforeStart } from './guard/start.js';
+import { readFileSync } from 'node:fs';
 
 export type { HubDeps };
 
@@ -35,6 +47,8 @@ export interface HubOptions {
   /** The process environment (only PARAPET_MASTER_KEY is read here; config env was applied by loadConfig). */
   readonly env?: Record<string, string | undefined>;
   readonly logger?: Logger;
+  /** The config file the operator passed, if any (the leak guard checks it for secrets, SPEC §5.8). */
+  readonly configFile?: string;
 }
 
 export interface OfflineHub {
@@ -49,6 +63,8 @@ export interface Hub extends OfflineHub {
   readonly mqtt: MqttBroker | null;
   /** Set on the very first start only: the admin's one-time password (SPEC §5.2). */
   readonly firstAdmin: { name: string; password: string } | null;
+  /** TLS in use (SPEC §5.5): the CA's SHA-256 fingerprint to print, and where the CA certificate is. */
+  readonly tls: { readonly fingerprint: string; readonly caFile: string | null; readonly createdCa: boolean } | null;
 }
 
 function isLoopback(host: string): boolean {
@@ -59,8 +75,11 @@ async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logge
   switch (config.store.kind) {
     case 'memory':
       return createMemoryStore();
-    case 'sqlite':
+    case 'sqlite': {
+      // Loaded on demand: the native module is not needed by memory-store runs.
+      const { openSqliteStore } = await import('./store/sqlite/sqlite-store.js');
       return openSqliteStore({ file: join(config.data_dir, 'parapet.db'), key: deriveStoreKey(masterKey), log: (m: string) => log.info({ mod: 'store' }, m) });
+    }
     case 'postgres':
       throw new ParapetError('invalid_config', 'store: postgres is not available in this build yet (SPEC §7 scale-out); use sqlite');
   }
@@ -76,14 +95,29 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   const master = loadMasterKey({ dataDir: config.data_dir, envKey: opts.env?.PARAPET_MASTER_KEY });
   const store = await openStore(config, master.key, log);
   const bus: Bus = new MemoryBus((topic, err) => log.error({ topic, err }, 'bus listener failed'));
-  const keys: KeySource = {
-    // Replaced by the keyring (epoch keys, crypto-shredding) — issue 3.
-    keyFor: (idClass, ctx) => {
-      const epoch = new Date(ctx.ts).toISOString().slice(0, 10).replaceAll('-', '');
-      const info = `pseudonym/${idClass}/${epoch}${idClass === 'mac' ? '/' + ctx.site : ''}`;
-      return { epoch, key: Buffer.from(hkdfSync('sha256', master.key, Buffer.alloc(0), info, 32)) };
-    },
-  };
+  const audit = new AuditLog({
+    store: openAuditStore(config, store),
+    clock,
+    signer: createAuditSigner(master.key),
+    onError: (err) => log.error({ mod: 'audit', err }, 'could not write an audit entry'),
+  });
+  // Epoch keys wrapped by the master key in the store's kv; destroyed at retention (SPEC §4.2), audited.
+  const keyring = await Keyring.open({
+    master: master.key,
+    kv: store.kv,
+    clock,
+    config,
+    onKeyEvent: (e) =>
+      audit.recordSafely({
+        actor: 'system',
+        action: e.action,
+        target: `${e.idClass}/${e.epoch}${e.site === null ? '' : `/${e.site}`}`,
+        outcome: 'success',
+        detail: { class: e.idClass, epoch: e.epoch, site: e.site },
+      }),
+    onError: (err) => log.error({ mod: 'keyring', err }, 'could not persist an epoch key'),
+  });
+  const keys = keyring;
   const pseudonymiser = createPseudonymiser(keys);
   const registry = new DeviceRegistry({ store: store.devices, bus, clock });
   await registry.load();
@@ -103,14 +137,17 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   registry.setStatusRecorder(async (changes) => {
     pipeline.record(statusEvents(changes)).catch((err: unknown) => log.error({ err }, 'could not record status change'));
   });
-  const auth = new AuthService({ store: store.principals, clock });
-  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys };
+  const auth = new AuthService({ store: store.principals, clock, secrets: createSecretBox(master.key), kv: store.kv });
+  const investigations = new InvestigationService({ kv: store.kv, events: store.events, keyring, clock, config, audit: (e) => audit.record(e) });
+  const wifi = new WifiAggregator({ mode: config.privacy.wifi_mode, k: config.privacy.k_anonymity });
+  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit };
   return {
     deps,
     async close() {
       registry.stopSweeping();
       await pipeline.drain();
       await bus.close();
+      await audit.close();
       await store.close();
     },
   };
@@ -124,25 +161,63 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (config.mqtt.enabled && !isLoopback(config.mqtt.host)) {
     throw new ParapetError('invalid_config', `the embedded MQTT broker has no TLS yet, so listening on ${config.mqtt.host} is refused (SPEC §5.5); bind 127.0.0.1`);
   }
+  const tls = await resolveTls(config);
+  await guardBeforeStart(config, opts.configFile, opts.logger ?? createLogger(config.log.level));
   const offline = await openOffline(opts);
   const { deps } = offline;
+  deps.audit.startCheckpointTimer(60_000);
+  if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   const firstAdmin = await deps.auth.bootstrapAdmin();
   deps.registry.startSweeping(config.registry.status_sweep_ms, (err) => deps.log.error({ err }, 'status sweep failed'));
+  // Retention (SPEC §4.7): purge at start and every purge_interval_s; epoch keys destroyed at retention.
+  const purge = startPurgeScheduler({
+    config,
+    clock: deps.clock,
+    store: deps.store,
+    keyring: deps.keyring,
+    extra: [deps.investigations.purger()],
+    onPurge: (r) => deps.audit.recordSafely(purgeAudit(r)),
+    onError: (err) => deps.log.error({ mod: 'retention', err }, 'purge failed'),
+  });
+  // Wi-Fi (SPEC §4.4): sightings feed the aggregator; each closed window becomes k-anonymous wifi.count events.
+  const stopWifiFeed = deps.bus.subscribe('events.stored', (batch) => {
+    for (const s of batch) deps.wifi.observe(s.event);
+  });
+  const stopWifi = startWifiFlusher({
+    aggregator: deps.wifi,
+    now: () => deps.clock.now(),
+    emit: (f, at) => deps.pipeline.record(wifiCountEvents(f.counts, at)),
+    onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
+  });
+  const stopPrivacy = async (): Promise<void> => {
+    stopWifiFeed();
+    await stopWifi();
+    await purge.stop();
+  };
 
   let app: FastifyInstance | null = null;
   let mqtt: MqttBroker | null = null;
   try {
-    app = await buildHttpApp(deps, { secure: false });
+    app = await buildHttpApp(deps, { secure: tls !== null, ...(tls ? { https: tls.options } : {}), extend: registerDashboard });
+    if (tls) refuseRenegotiation(app.server as unknown as Parameters<typeof refuseRenegotiation>[0]);
     await listen(app, config.http.host, config.http.port, '--http-port');
     if (config.mqtt.enabled) mqtt = await startMqttBroker(deps, { host: config.mqtt.host, port: config.mqtt.port });
+    const a = app.server.address() as AddressInfo;
+    await guardAfterStart(
+      { httpUrl: `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, mqttUrl: mqtt?.url ?? null, ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}) },
+      config,
+      deps.log,
+    );
   } catch (err) {
+    await mqtt?.close();
     await app?.close();
+    await stopPrivacy();
     await offline.close();
     throw err;
   }
   const addr = app.server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const httpUrl = `http://${host}:${addr.port}`;
+  const httpUrl = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   const httpApp = app;
   return {
     deps,
@@ -150,10 +225,12 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     mqttUrl: mqtt?.url ?? null,
     mqtt,
     firstAdmin,
+    tls: tls ? { fingerprint: tls.fingerprint, caFile: tls.caFile, createdCa: tls.createdCa } : null,
     async close() {
       // The broker first: a publish still in ingest is answered (or not) before the pipeline drains.
       await mqtt?.close();
       await httpApp.close();
+      await stopPrivacy();
       await offline.close();
     },
   };
@@ -168,4 +245,12 @@ async function listen(app: FastifyInstance, host: string, port: number, flag: st
     if (code === 'EACCES') throw new ParapetError('invalid_config', `not allowed to listen on ${host}:${port}; choose another port with ${flag}`);
     throw err;
   }
+}
+
+/** The audit section (SPEC §5.7) beside the store it belongs to: SQLite shares the store's keyed handle. */
+function openAuditStore(config: Readonly<Config>, store: Store): AuditStore {
+  if (config.store.kind !== 'sqlite') return createMemoryAuditStore();
+  const db = (store as Store & { readonly db?: SqliteAuditDatabase }).db;
+  if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the audit section');
+  return createSqliteAuditStore(db);
 }

@@ -9,6 +9,9 @@ import type { SafeEvent } from '../core/event.js';
 import type { Bus } from '../bus/bus.js';
 import type { DeviceStore, LivenessUpdate } from '../store/store.js';
 import { deriveStatus } from './status.js';
+import { CATALOGUE } from '../core/kinds.js';
+
+const INTERNAL_KINDS = new Set([...CATALOGUE.values()].filter((k) => k.internal).map((k) => k.kind));
 
 interface Entry {
   device: Device;
@@ -99,6 +102,8 @@ export class DeviceRegistry {
   livenessFor(events: readonly SafeEvent[]): LivenessUpdate[] {
     const next = new Map<string, DeviceLiveness>();
     for (const e of events) {
+      // Hub-made events (device.status, policy.violation) say nothing about the device being alive.
+      if (INTERNAL_KINDS.has(e.kind)) continue;
       const entry = this.entries.get(e.device);
       if (!entry) continue;
       const cur = next.get(e.device) ?? entry.live;
