@@ -8,6 +8,11 @@ import type { IngestPipeline } from './ingest/pipeline.js';
 import type { DeviceRegistry } from './registry/registry.js';
 import type { AuthService } from './auth/auth-service.js';
 import type { Pseudonymiser, KeySource } from './privacy/pseudonymiser.js';
+import type { Keyring } from './privacy/keyring.js';
+import type { InvestigationService } from './privacy/investigations.js';
+import type { WifiAggregator } from './privacy/wifi.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { RulesRuntime } from './rules/runtime.js';
 
 export interface HubDeps {
   readonly config: Readonly<Config>;
@@ -20,4 +25,13 @@ export interface HubDeps {
   readonly auth: AuthService;
   readonly pseudonymiser: Pseudonymiser;
   readonly keys: KeySource;
+  /** Epoch keys with crypto-shredding (SPEC §4.2); also `keys`. */
+  readonly keyring: Keyring;
+  readonly investigations: InvestigationService;
+  /** Wi-Fi sightings → k-anonymous per-zone counts (SPEC §4.4). */
+  readonly wifi: WifiAggregator;
+  /** Hash-chained audit log (SPEC §5.7): `audit.record({ actor, action, target, outcome, detail })`. */
+  readonly audit: AuditLog;
+  /** Rules, alerts, watchlists and alert delivery (SPEC §2.1): `rules.alerts`, `rules.book`, `rules.watchlists`, `rules.webhooks`. */
+  readonly rules: RulesRuntime;
 }

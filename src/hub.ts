@@ -35,6 +35,11 @@ import { createAuditSigner } from './audit/signing.js';
 import type { AuditStore } from './store/audit.js';
 import { createMemoryAuditStore } from './store/memory/audit.js';
 import { createSqliteAuditStore, type SqliteAuditDatabase } from './store/sqlite/audit.js';
+import type { AlertStore } from './store/alerts.js';
+import { createMemoryAlertStore } from './store/memory/alerts.js';
+import { createSqliteAlertStore, type SqliteDatabase } from './store/sqlite/alerts.js';
+import { createRulesRuntime } from './rules/runtime.js';
+import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
 import { readFileSync } from 'node:fs';
@@ -101,12 +106,16 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
     signer: createAuditSigner(master.key),
     onError: (err) => log.error({ mod: 'audit', err }, 'could not write an audit entry'),
   });
+  const registry = new DeviceRegistry({ store: store.devices, bus, clock });
+  await registry.load();
   // Epoch keys wrapped by the master key in the store's kv; destroyed at retention (SPEC §4.2), audited.
   const keyring = await Keyring.open({
     master: master.key,
     kv: store.kv,
     clock,
     config,
+    // Wi-Fi keys are per site: prepared for every site with a Wi-Fi sensor, so no key is made mid-ingest.
+    macSites: () => registry.list().filter((d) => d.type === 'wifi').map((d) => d.site),
     onKeyEvent: (e) =>
       audit.recordSafely({
         actor: 'system',
@@ -117,10 +126,10 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
       }),
     onError: (err) => log.error({ mod: 'keyring', err }, 'could not persist an epoch key'),
   });
+  // Today's and tomorrow's keys exist before the first event or watchlist entry needs them.
+  await keyring.prepare();
   const keys = keyring;
   const pseudonymiser = createPseudonymiser(keys);
-  const registry = new DeviceRegistry({ store: store.devices, bus, clock });
-  await registry.load();
   const pipeline = createPipeline({
     clock,
     store: store.events,
@@ -132,6 +141,8 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
     commitBatch: config.ingest.commit_batch,
     commitDelayMs: config.ingest.commit_delay_ms,
     onError: (where, err) => log.error({ where, err }, 'ingest failure'),
+    onViolation: (v) =>
+      audit.recordSafely({ actor: v.principal, action: 'policy.violation', target: v.device, outcome: 'denied', detail: { field: v.field, rule: 'prohibited_attribute' } }),
   });
   // Status changes become events rules can use; recorded asynchronously (never inside a commit).
   registry.setStatusRecorder(async (changes) => {
@@ -140,12 +151,26 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   const auth = new AuthService({ store: store.principals, clock, secrets: createSecretBox(master.key), kv: store.kv });
   const investigations = new InvestigationService({ kv: store.kv, events: store.events, keyring, clock, config, audit: (e) => audit.record(e) });
   const wifi = new WifiAggregator({ mode: config.privacy.wifi_mode, k: config.privacy.k_anonymity });
-  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit };
+  // Rules and alerts (SPEC §2.1): engine on events.stored / device.status, alert lifecycle, watchlists, webhooks.
+  const rules = await createRulesRuntime({
+    store: openAlertStore(config, store),
+    bus,
+    clock,
+    settings: config.alerts,
+    log: log.child({ mod: 'rules' }),
+    devices: (id) => registry.get(id),
+    watchlistKey: deriveWatchlistKey(master.key),
+    pseudonymsFor: (idClass, raw) => keyring.pseudonymsFor(idClass, raw),
+    audit: (e) =>
+      audit.recordSafely({ actor: e.actor, action: e.action, target: `${e.list}/${e.entry}`, outcome: 'success', detail: { label: e.label, ...(e.detail ? { note: e.detail } : {}) } }),
+  });
+  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules };
   return {
     deps,
     async close() {
       registry.stopSweeping();
       await pipeline.drain();
+      await rules.close();
       await bus.close();
       await audit.close();
       await store.close();
@@ -169,6 +194,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   const firstAdmin = await deps.auth.bootstrapAdmin();
   deps.registry.startSweeping(config.registry.status_sweep_ms, (err) => deps.log.error({ err }, 'status sweep failed'));
+  deps.rules.start();
   // Retention (SPEC §4.7): purge at start and every purge_interval_s; epoch keys destroyed at retention.
   const purge = startPurgeScheduler({
     config,
@@ -186,7 +212,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const stopWifi = startWifiFlusher({
     aggregator: deps.wifi,
     now: () => deps.clock.now(),
-    emit: (f, at) => deps.pipeline.record(wifiCountEvents(f.counts, at)),
+    emit: async (f, at) => {
+      if (f.counts.length > 0) await deps.pipeline.record(wifiCountEvents(f.counts, at));
+      // Counts-only: no sighting outlives its window (SPEC §4.4), even those the pipeline stored.
+      if (deps.wifi.mode === 'counts') await deps.store.events.purge(['wifi.sighting'], f.openFrom);
+    },
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });
   const stopPrivacy = async (): Promise<void> => {
@@ -199,9 +229,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   let mqtt: MqttBroker | null = null;
   try {
     app = await buildHttpApp(deps, { secure: tls !== null, ...(tls ? { https: tls.options } : {}), extend: registerDashboard });
-    if (tls) refuseRenegotiation(app.server as unknown as Parameters<typeof refuseRenegotiation>[0]);
+    if (tls) refuseRenegotiation(app.server);
     await listen(app, config.http.host, config.http.port, '--http-port');
     if (config.mqtt.enabled) mqtt = await startMqttBroker(deps, { host: config.mqtt.host, port: config.mqtt.port });
+    const broker = mqtt;
+    if (broker) deps.rules.publishToMqtt((severity, payload) => broker.publishAlert(severity, payload));
     const a = app.server.address() as AddressInfo;
     await guardAfterStart(
       { httpUrl: `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, mqttUrl: mqtt?.url ?? null, ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}) },
@@ -253,4 +285,12 @@ function openAuditStore(config: Readonly<Config>, store: Store): AuditStore {
   const db = (store as Store & { readonly db?: SqliteAuditDatabase }).db;
   if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the audit section');
   return createSqliteAuditStore(db);
+}
+
+/** The alerts section (SPEC §2.1) beside its store, like the audit section: SQLite shares the keyed handle. */
+function openAlertStore(config: Readonly<Config>, store: Store): AlertStore {
+  if (config.store.kind !== 'sqlite') return createMemoryAlertStore();
+  const db = (store as Store & { readonly db?: SqliteDatabase }).db;
+  if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the alerts section');
+  return createSqliteAlertStore(db);
 }

@@ -27,6 +27,8 @@ export const POLICY = {
   'privacy.read': ['admin', 'auditor'],
   'metrics.read': ['admin'],
   'self.read': ['admin', 'operator', 'investigator', 'auditor', 'ingest'],
+  /** A person's own password and second factor (tokens of these roles are refused by the route). */
+  'self.manage': ['admin', 'operator', 'investigator', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof POLICY;
@@ -37,4 +39,11 @@ export function can(role: Role, action: Action): boolean {
 
 export function isAction(s: string): s is Action {
   return Object.hasOwn(POLICY, s);
+}
+
+/** What a session limited to second-factor enrolment may do (SPEC §5.4; principal.restricted). */
+export const RESTRICTED_ACTIONS: readonly Action[] = ['self.read', 'self.manage'];
+
+export function allowedWhileRestricted(action: Action): boolean {
+  return RESTRICTED_ACTIONS.includes(action);
 }

@@ -8,6 +8,11 @@ export interface Principal {
   readonly role: Role;
   /** Site scope; empty = every site (SPEC §5.3). */
   readonly sites: readonly string[];
+  /**
+   * Set on a person's session that still has to enrol the second factor its role requires
+   * (SPEC §5.4): only the self-service actions of `RESTRICTED_ACTIONS` (policy.ts) are allowed.
+   */
+  readonly restricted?: 'totp_enrolment';
 }
 
 /** Whether the principal may see objects of this site (another site's objects answer 404). */

@@ -108,6 +108,55 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    /** Rules, alerts and their delivery (SPEC §2.1, §5.9; docs/rules.md). */
+    alerts: Type.Object(
+      {
+        /** Extra rule files (YAML or JSON), loaded at start after the built-in pack. */
+        rules_files: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+        /** The only hosts webhooks may go to (SPEC §5.9); a webhook to another host is refused at start. */
+        webhook_allowed_hosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { default: [] }),
+        webhooks: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+              /** https, or http to a loopback host only. */
+              url: Type.String({ minLength: 8, maxLength: 2048 }),
+              /** HMAC-SHA-256 signing key shared with the receiver, ≥ 32 characters. */
+              secret: Type.String({ minLength: 32, maxLength: 512 }),
+              /** Only these severities (default: all). */
+              severities: Type.Optional(Type.Array(Type.Union([Type.Literal('critical'), Type.Literal('major'), Type.Literal('minor'), Type.Literal('info')]))),
+              /** Only alerts whose current recipient group is listed (default: all). */
+              groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+            },
+            strict,
+          ),
+          { default: [] },
+        ),
+        /** Attempts per webhook notification before it is marked failed. */
+        webhook_max_attempts: Type.Integer({ minimum: 1, maximum: 20, default: 8 }),
+        /** First retry delay, ms; doubles per attempt up to webhook_backoff_max_ms. */
+        webhook_backoff_ms: Type.Integer({ minimum: 10, default: 1000 }),
+        webhook_backoff_max_ms: Type.Integer({ minimum: 10, default: 300_000 }),
+        webhook_timeout_ms: Type.Integer({ minimum: 100, default: 5000 }),
+        /** Alert changes kept in the store for SSE resume with Last-Event-ID. */
+        replay_changes: Type.Integer({ minimum: 100, default: 100_000 }),
+        /** How often rule state (windows, absence timers) is written, ms. */
+        state_flush_ms: Type.Integer({ minimum: 10, default: 1000 }),
+        /** Longest a watchlist entry may run before it expires, days (SPEC §4.6: expiry is mandatory). */
+        watchlist_max_days: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+      },
+      strict,
+    ),
+    /** The leak guard (SPEC §5.8; src/guard/). */
+    guard: Type.Object(
+      {
+        /** Start despite leak-guard failures (each is logged at error level on every start). Never in production. */
+        allow_unsafe: Type.Boolean({ default: false }),
+        /** Probe configured external database / bus / broker anonymously at start. */
+        probe_external: Type.Boolean({ default: true }),
+      },
+      strict,
+    ),
     log: Type.Object(
       {
         level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {

@@ -24,6 +24,7 @@ export const ERRORS = {
   // 401 / 403 / 404 / 405
   unauthenticated: { status: 401, message: 'A valid credential is required.' },
   invalid_credentials: { status: 401, message: 'The name or password is wrong.' },
+  totp_required: { status: 401, message: 'A second-factor code is required for this account.' },
   forbidden: { status: 403, message: 'This credential may not do that.' },
   csrf_invalid: { status: 403, message: 'The CSRF token is missing or wrong.' },
   not_found: { status: 404, message: 'No such object.' },

@@ -49,6 +49,8 @@ export interface PipelineOptions {
   readonly commitBatch: number;
   readonly commitDelayMs: number;
   readonly onError: (where: string, err: unknown) => void;
+  /** A prohibited attribute was refused (SPEC §4.3, §5.7: policy violations are audited). */
+  readonly onViolation?: (v: { readonly device: string | null; readonly field: string; readonly principal: Principal }) => void;
 }
 
 export interface IngestPipeline {
@@ -110,6 +112,7 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
           const field = err instanceof ParapetError ? err.detail.replace(/^field (\S+).*$/, '$1') : 'unknown';
           metrics.policyViolations++;
           if (known) violations.push(violation(known.id, known.site, known.zone, field, now));
+          o.onViolation?.({ device: known ? known.id : null, field, principal: ctx.principal });
           throw err;
         }
         const raw = validateItem(input.item, {

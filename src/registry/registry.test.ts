@@ -66,6 +66,12 @@ describe('device registry and status events', () => {
     ]);
   });
 
+  it('refuses the reserved device id token (the MQTT username for API tokens)', async () => {
+    const s = setup();
+    await expect(s.registry.put({ id: 'token', type: 'other', site: 'harbour' })).rejects.toMatchObject({ code: 'invalid_device' });
+    await expect(s.registry.put({ id: 'TOKEN', type: 'other', site: 'harbour' })).rejects.toMatchObject({ code: 'invalid_device' });
+  });
+
   it('enters fault on device.fault and leaves it on the next heartbeat', async () => {
     const s = setup();
     await s.registry.put({ id: 'cam-1', type: 'camera', site: 'harbour', heartbeat_s: 60 });

@@ -10,7 +10,9 @@ import type { Bus } from '../bus/bus.js';
 import type { DeviceStore, LivenessUpdate } from '../store/store.js';
 import { deriveStatus } from './status.js';
 import { CATALOGUE } from '../core/kinds.js';
+import { ParapetError } from '../core/errors.js';
 
+const RESERVED_IDS = new Set(['token']);
 const INTERNAL_KINDS = new Set([...CATALOGUE.values()].filter((k) => k.internal).map((k) => k.kind));
 
 interface Entry {
@@ -74,11 +76,22 @@ export class DeviceRegistry {
     return e ? this.toView(e) : undefined;
   }
 
+  /**
+   * Every device with its live status, without building views (bulk readers such as the map's
+   * viewport query over 100,000 devices, where most devices only count towards a cluster).
+   */
+  *scan(): Generator<{ readonly device: Device; readonly status: DeviceStatus }> {
+    const now = this.opts.clock.now();
+    for (const e of this.entries.values()) yield { device: e.device, status: deriveStatus(e.device, e.live, now) };
+  }
+
   list(): DeviceView[] {
     return [...this.entries.values()].map((e) => this.toView(e));
   }
 
   async put(input: DeviceInput): Promise<{ created: boolean; device: DeviceView }> {
+    // The MQTT username `token` means "an API token follows" (docs/mqtt.md), so no device may be called that.
+    if (RESERVED_IDS.has(input.id.toLowerCase())) throw new ParapetError('invalid_device', `device id ${input.id} is reserved`);
     const device = normaliseDevice(input);
     const now = this.opts.clock.now();
     const { created } = await this.opts.store.put(device, now);

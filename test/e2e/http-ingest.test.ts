@@ -83,6 +83,10 @@ describe('HTTP ingest (SPEC §3)', () => {
     expect(q.events.map((e) => e.id)).not.toContain('pro-1');
     const v = await (await hub.api('/events?device=cam-1&kind=policy.violation')).json() as { events: Array<{ data: { field: string } }> };
     expect(v.events[0]?.data.field).toBe('data.ethnicity');
+    const { secret: auditor } = await hub.deps.auth.createToken('auditor', 'auditor', []);
+    const audit = (await (await hub.api('/audit?action=policy.violation', { token: auditor })).json()) as { entries: Array<{ target: string; detail: { field: string } }> };
+    expect(audit.entries[0]).toMatchObject({ target: 'cam-1', detail: { field: 'data.ethnicity' } });
+    expect(JSON.stringify(audit.entries)).not.toContain('"x"');
   });
 
   it('bounds batch size, body size, depth and string length with their codes — never 500', async () => {
@@ -188,6 +192,9 @@ describe('device registry over HTTP', () => {
     expect((await hub.api('/devices/x-1', { method: 'PUT', body: JSON.stringify({ type: 'camera', site: 'harbour' }) })).status).toBe(201);
     expect((await hub.api('/devices/x-1', { method: 'PUT', body: JSON.stringify({ type: 'camera', site: 'harbour', name: 'renamed' }) })).status).toBe(200);
     expect((await hub.api('/devices/x-1', { method: 'DELETE' })).status).toBe(204);
+    const { secret: auditor } = await hub.deps.auth.createToken('auditor-2', 'auditor', []);
+    const trail = (await (await hub.api('/audit?target=x-1', { token: auditor })).json()) as { entries: Array<{ action: string }> };
+    expect(trail.entries.map((e) => e.action)).toEqual(['device.delete', 'device.update', 'device.create']);
     expect((await hub.api('/devices/x-1')).status).toBe(404);
     expect((await hub.api('/devices/x-1', { method: 'PUT', token: hub.operatorToken, body: JSON.stringify({ type: 'camera', site: 'harbour' }) })).status).toBe(403);
   });

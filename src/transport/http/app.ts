@@ -12,7 +12,11 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { ParapetError, isErrorCode } from '../../core/errors.js';
 import type { HubDeps } from '../../hub-deps.js';
-import { can } from '../../auth/policy.js';
+import { allowedWhileRestricted, can } from '../../auth/policy.js';
+import { registerRateLimit } from '../../auth/rate-limit.js';
+import { registerHttpAudit } from '../../audit/http-audit.js';
+import { parseBoundedJson } from '../../ingest/json-guard.js';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { ROUTES } from './routes/index.js';
 import { registerOpenApi } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
@@ -25,6 +29,8 @@ export const CSRF_HEADER = 'x-csrf-token';
 export interface HttpAppOptions {
   /** Serving over TLS: cookies get Secure and the __Host- prefix, responses HSTS (SPEC §5.4, §5.9). */
   readonly secure: boolean;
+  /** TLS key/cert/ciphers (transport/http/tls.ts); set exactly when `secure`. */
+  readonly https?: HttpsServerOptions;
   /** Extra setup (static dashboard files, …) registered after the API. */
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -53,7 +59,8 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
     trustProxy: false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-  });
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
   app.decorateRequest('principal', null);
 
   await app.register(helmet, {
@@ -89,9 +96,17 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
     return gunzip;
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (_req, body, done) => {
-    // Parsing is the route's job (bounded, per item); keep the text.
-    done(null, body);
+  const jsonLimits = { maxDepth: cfg.max_json_depth, maxString: cfg.max_string_length };
+  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (req, body, done) => {
+    // Ingest parses its own text (bounded, per item, NDJSON); every other route gets bounded JSON
+    // (SPEC §5.6), so its TypeBox body schema validates an object, not a string.
+    if (req.routeOptions.config.action === 'events.ingest' || typeof body !== 'string') return done(null, body);
+    if (body.trim() === '') return done(null, undefined);
+    try {
+      done(null, parseBoundedJson(body, jsonLimits));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -105,6 +120,9 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
     req.principal = principal;
     if (action === undefined) return; // unknown API route: the 404 handler answers, after authentication
     if (!can(principal.role, action)) throw new ParapetError('forbidden', `role ${principal.role} may not ${action}`);
+    if (principal.restricted && !allowedWhileRestricted(action)) {
+      throw new ParapetError('forbidden', 'enrol your second factor first: POST /api/v1/auth/totp/enrol (SPEC §5.4)');
+    }
   });
 
   app.setErrorHandler((err: FastifyError | ParapetError, req: FastifyRequest, reply: FastifyReply) => {
@@ -127,6 +145,8 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
     return reply.status(404).send(e.toBody());
   });
 
+  registerHttpAudit(app, deps.audit);
+  await registerRateLimit(app, cfg.rate_limit_per_min);
   app.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
   await app.register(
     async (api) => {

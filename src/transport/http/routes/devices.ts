@@ -32,14 +32,19 @@ export const deviceRoutes: RouteModule = (app, deps) => {
   app.get('/devices', { config: { action: 'devices.read' }, schema: { summary: 'Devices with live status', tags: ['devices'], querystring: ListQuery } }, async (req) => {
     const p = principalOf(req);
     const q = req.query as { site?: string; zone?: string; type?: string; status?: string; bbox?: string; zoom?: number };
-    const vp = q.bbox !== undefined ? parseViewport(q.bbox, q.zoom) : null;
-    const matching = deps.registry
+    const keep = (d: { site: string; zone: string | null; type: string }, status: string) =>
+      canSeeSite(p, d.site) && (q.site === undefined || d.site === q.site) && (q.zone === undefined || d.zone === q.zone) && (q.type === undefined || d.type === q.type) && (q.status === undefined || status === q.status);
+    if (q.bbox !== undefined) {
+      // The map's viewport: scan without building a view per device (100,000 devices, issue 6).
+      const vp = parseViewport(q.bbox, q.zoom);
+      const scanned = [...deps.registry.scan()].filter((s) => keep(s.device, s.status));
+      return viewportAnswer(scanned, vp, (s) => deps.registry.view(s.device.id));
+    }
+    const devices = deps.registry
       .list()
-      .filter((d) => canSeeSite(p, d.site))
-      .filter((d) => (q.site === undefined || d.site === q.site) && (q.zone === undefined || d.zone === q.zone))
-      .filter((d) => (q.type === undefined || d.type === q.type) && (q.status === undefined || d.status === q.status));
-    if (vp) return viewportAnswer(matching, vp);
-    return { devices: matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+      .filter((d) => keep(d, d.status))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { devices };
   });
 
   app.get('/devices/:id', { config: { action: 'devices.read' }, schema: { tags: ['devices'], params: IdParams } }, async (req) => {
@@ -55,21 +60,26 @@ export const deviceRoutes: RouteModule = (app, deps) => {
     const existing = deps.registry.view(id);
     if (existing && !canSeeSite(p, existing.site)) throw new ParapetError('not_found', `no device ${id}`);
     const { created, device } = await deps.registry.put({ ...body, id });
+    await deps.audit.record({ actor: p, action: created ? 'device.create' : 'device.update', target: id, outcome: 'success', detail: { site: device.site, type: device.type } });
     return reply.status(created ? 201 : 200).send(device);
   });
 
   app.delete('/devices/:id', { config: { action: 'devices.write' }, schema: { tags: ['devices'], params: IdParams } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
-    visible(id, principalOf(req));
+    const p = principalOf(req);
+    visible(id, p);
     await deps.registry.delete(id);
     await deps.store.principals.deleteDeviceSecret(id);
+    await deps.audit.record({ actor: p, action: 'device.delete', target: id, outcome: 'success' });
     return reply.status(204).send();
   });
 
   app.post('/devices/:id/credentials', { config: { action: 'devices.credentials' }, schema: { tags: ['devices'], params: IdParams } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
-    visible(id, principalOf(req));
+    const p = principalOf(req);
+    visible(id, p);
     const secret = await deps.auth.rotateDeviceSecret(id);
+    await deps.audit.record({ actor: p, action: 'device.credentials', target: id, outcome: 'success' });
     return reply.status(201).send({ device: id, username: id, secret, note: 'shown once; stored only hashed' });
   });
 };

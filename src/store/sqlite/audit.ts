@@ -1,0 +1,144 @@
+/**
+ * SQLite audit section (SPEC §5.7). It shares the main store's keyed handle (encrypted at rest) and
+ * owns the tables `audit_log` and `audit_checkpoints`. Triggers refuse UPDATE and DELETE, so the
+ * log is append-only for anything short of dropping the triggers — which the hash chain and signed
+ * checkpoints then reveal (`parapet audit verify`). The driver is declared structurally (STYLE: kysely).
+ */
+import type { AuditAppend, AuditCheckpoint, AuditEntry, AuditHead, AuditOutcome, AuditQuery, AuditStore } from '../audit.js';
+
+interface Statement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+type Maker = (head: AuditHead | null) => AuditAppend;
+
+export interface SqliteAuditDatabase {
+  prepare(sql: string): Statement;
+  exec(sql: string): unknown;
+  transaction(fn: (make: Maker) => AuditEntry): { (make: Maker): AuditEntry; immediate(make: Maker): AuditEntry };
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  outcome TEXT NOT NULL,
+  detail TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (at);
+CREATE INDEX IF NOT EXISTS audit_log_by_action ON audit_log (action, seq);
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  signature TEXT NOT NULL,
+  key_id TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+`;
+
+interface Row {
+  seq: number;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: string;
+  detail: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+function toEntry(r: Row): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    outcome: r.outcome as AuditOutcome,
+    detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    prev_hash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+const COLS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
+
+export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
+  db.exec(SCHEMA);
+  const headStmt = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const insert = db.prepare(`INSERT INTO audit_log (${COLS}) VALUES (?,?,?,?,?,?,?,?,?)`);
+  const insertCp = db.prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature, key_id) VALUES (?,?,?,?,?)');
+  const scanStmt = db.prepare(`SELECT ${COLS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`);
+  const cpStmt = db.prepare('SELECT seq, hash, at, signature, key_id FROM audit_checkpoints ORDER BY seq');
+  const countStmt = db.prepare('SELECT COUNT(*) AS n FROM audit_log');
+
+  const readHead = (): AuditHead | null => (headStmt.get() as AuditHead | undefined) ?? null;
+  const addCp = (c: AuditCheckpoint): void => void insertCp.run(c.seq, c.hash, c.at, c.signature, c.key_id);
+
+  const tx = db.transaction((make: Maker) => {
+    const { entry: e, checkpoint } = make(readHead());
+    insert.run(e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail === null ? null : JSON.stringify(e.detail), e.prev_hash, e.hash);
+    if (checkpoint) addCp(checkpoint);
+    return e;
+  });
+  // IMMEDIATE: take the write lock before reading the head, so another process cannot append between.
+  return {
+    async append(make) {
+      return tx.immediate(make);
+    },
+    async head() {
+      return readHead();
+    },
+    async query(q: AuditQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: string, v: unknown): void => {
+        where.push(sql);
+        params.push(v);
+      };
+      if (q.from !== undefined) add('at >= ?', q.from);
+      if (q.to !== undefined) add('at < ?', q.to);
+      if (q.actor !== undefined) add('actor = ?', q.actor);
+      if (q.target !== undefined) add('target = ?', q.target);
+      if (q.outcome !== undefined) add('outcome = ?', q.outcome);
+      if (q.before !== undefined) add('seq < ?', q.before);
+      if (q.action !== undefined) {
+        if (q.action.endsWith('.*')) {
+          const prefix = q.action.slice(0, -1);
+          where.push('substr(action, 1, length(?)) = ?');
+          params.push(prefix, prefix);
+        } else add('action = ?', q.action);
+      }
+      const sql = `SELECT ${COLS} FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
+      return (db.prepare(sql).all(...params, q.limit) as Row[]).map(toEntry);
+    },
+    async scan(afterSeq, limit) {
+      return (scanStmt.all(afterSeq, limit) as Row[]).map(toEntry);
+    },
+    async addCheckpoint(c) {
+      addCp(c);
+    },
+    async checkpoints() {
+      return cpStmt.all() as AuditCheckpoint[];
+    },
+    async count() {
+      return (countStmt.get() as { n: number }).n;
+    },
+  };
+}
