@@ -130,6 +130,7 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   await keyring.prepare();
   const keys = keyring;
   const pseudonymiser = createPseudonymiser(keys);
+  const wifi = new WifiAggregator({ mode: config.privacy.wifi_mode, k: config.privacy.k_anonymity });
   const pipeline = createPipeline({
     clock,
     store: store.events,
@@ -141,6 +142,12 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
     commitBatch: config.ingest.commit_batch,
     commitDelayMs: config.ingest.commit_delay_ms,
     onError: (where, err) => log.error({ where, err }, 'ingest failure'),
+    // Counts-only Wi-Fi (SPEC §4.4): sightings are aggregated in memory and never stored.
+    divert: (e) => {
+      if (!wifi.consumes(e)) return false;
+      wifi.observe(e);
+      return true;
+    },
     onViolation: (v) =>
       audit.recordSafely({ actor: v.principal, action: 'policy.violation', target: v.device, outcome: 'denied', detail: { field: v.field, rule: 'prohibited_attribute' } }),
   });
@@ -150,7 +157,6 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   });
   const auth = new AuthService({ store: store.principals, clock, secrets: createSecretBox(master.key), kv: store.kv });
   const investigations = new InvestigationService({ kv: store.kv, events: store.events, keyring, clock, config, audit: (e) => audit.record(e) });
-  const wifi = new WifiAggregator({ mode: config.privacy.wifi_mode, k: config.privacy.k_anonymity });
   // Rules and alerts (SPEC §2.1): engine on events.stored / device.status, alert lifecycle, watchlists, webhooks.
   const rules = await createRulesRuntime({
     store: openAlertStore(config, store),
@@ -205,17 +211,16 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     onPurge: (r) => deps.audit.recordSafely(purgeAudit(r)),
     onError: (err) => deps.log.error({ mod: 'retention', err }, 'purge failed'),
   });
-  // Wi-Fi (SPEC §4.4): sightings feed the aggregator; each closed window becomes k-anonymous wifi.count events.
+  // Wi-Fi (SPEC §4.4): counts-only sightings are diverted by the pipeline; dwell-mode ones are stored and
+  // observed here. Each closed window becomes k-anonymous wifi.count events.
   const stopWifiFeed = deps.bus.subscribe('events.stored', (batch) => {
-    for (const s of batch) deps.wifi.observe(s.event);
+    if (deps.wifi.mode === 'dwell') for (const s of batch) deps.wifi.observe(s.event);
   });
   const stopWifi = startWifiFlusher({
     aggregator: deps.wifi,
     now: () => deps.clock.now(),
     emit: async (f, at) => {
       if (f.counts.length > 0) await deps.pipeline.record(wifiCountEvents(f.counts, at));
-      // Counts-only: no sighting outlives its window (SPEC §4.4), even those the pipeline stored.
-      if (deps.wifi.mode === 'counts') await deps.store.events.purge(['wifi.sighting'], f.openFrom);
     },
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });

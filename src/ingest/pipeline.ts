@@ -30,7 +30,7 @@ export interface IngestOutcome {
   readonly accepted: number;
   readonly duplicates: number;
   readonly rejected: IngestRejection[];
-  /** Per input: its seq, 'duplicate', or null when rejected. */
+  /** Per input: its seq, 'duplicate', or null when rejected or accepted without storage (diverted). */
   readonly seqs: Array<number | 'duplicate' | null>;
 }
 
@@ -49,6 +49,11 @@ export interface PipelineOptions {
   readonly commitBatch: number;
   readonly commitDelayMs: number;
   readonly onError: (where: string, err: unknown) => void;
+  /**
+   * Takes an accepted event out of storage (true = consumed): counts-only Wi-Fi sightings are
+   * aggregated in memory and never written (SPEC §4.4). The device still counts as seen.
+   */
+  readonly divert?: (e: SafeEvent) => boolean;
   /** A prohibited attribute was refused (SPEC §4.3, §5.7: policy violations are audited). */
   readonly onViolation?: (v: { readonly device: string | null; readonly field: string; readonly principal: Principal }) => void;
 }
@@ -96,6 +101,7 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
     const safe: SafeEvent[] = [];
     const safeIndex: number[] = [];
     const violations: SafeEvent[] = [];
+    const diverted: SafeEvent[] = [];
     const seenIds = new Set<string>();
     let duplicates = 0;
 
@@ -132,6 +138,11 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
           }
           seenIds.add(key);
         }
+        if (o.divert?.(event)) {
+          diverted.push(event);
+          seqs[i] = null;
+          continue;
+        }
         safe.push(event);
         safeIndex.push(i);
       } catch (err) {
@@ -143,9 +154,9 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
 
     const pending: Promise<unknown>[] = [];
     if (violations.length) pending.push(committer.submit(violations));
-    let accepted = 0;
-    if (safe.length) {
-      const results = await committer.submit(safe);
+    let accepted = diverted.length;
+    if (safe.length || diverted.length) {
+      const results = await committer.submit(safe, diverted);
       for (let j = 0; j < results.length; j++) {
         const idx = safeIndex[j];
         const r = results[j];

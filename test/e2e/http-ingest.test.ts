@@ -125,6 +125,16 @@ describe('HTTP ingest (SPEC §3)', () => {
     expect([...pseudonyms][0]).toMatch(/^plate:/);
   });
 
+  it('accepts Wi-Fi sightings in counts-only mode without ever storing them, and marks the sensor seen', async () => {
+    await hub.api('/devices/wifi-1', { method: 'PUT', body: JSON.stringify({ type: 'wifi', site: 'harbour', zone: 'plaza', heartbeat_s: 60 }) });
+    const batch = ['AA:BB:CC:00:11:22', 'aa-bb-cc-00-11-23'].map((mac, i) => ({ id: `w-${i}`, ts: now(), device: 'wifi-1', kind: 'wifi.sighting', data: { mac, rssi: -60 } }));
+    const r = (await (await hub.api('/events', { method: 'POST', token: hub.ingestToken, body: JSON.stringify(batch) })).json()) as { accepted: number };
+    expect(r.accepted).toBe(2);
+    expect(await hub.deps.store.events.count({ kind: 'wifi.sighting' })).toBe(0);
+    expect(((await (await hub.api('/devices/wifi-1')).json()) as { status: string }).status).toBe('online');
+    expect(hub.deps.wifi.held()).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses an ingest token on search and an operator on ingest', async () => {
     expect((await hub.api('/events', { token: hub.ingestToken })).status).toBe(403);
     expect((await hub.api('/events', { method: 'POST', token: hub.operatorToken, body: JSON.stringify(ev()) })).status).toBe(403);

@@ -9,6 +9,8 @@ import type { AppendResult, EventStore, LivenessUpdate } from '../../store/store
 
 interface Waiter {
   readonly events: readonly SafeEvent[];
+  /** Events that are not stored but still prove their device alive (diverted Wi-Fi sightings). */
+  readonly touches: readonly SafeEvent[];
   readonly resolve: (r: AppendResult[]) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -33,10 +35,10 @@ export class Committer {
     private readonly delayMs: number,
   ) {}
 
-  submit(events: readonly SafeEvent[]): Promise<AppendResult[]> {
-    if (events.length === 0) return Promise.resolve([]);
+  submit(events: readonly SafeEvent[], touches: readonly SafeEvent[] = []): Promise<AppendResult[]> {
+    if (events.length === 0 && touches.length === 0) return Promise.resolve([]);
     return new Promise<AppendResult[]>((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, touches, resolve, reject });
       this.queued += events.length;
       if (this.queued >= this.maxBatch) this.kick();
       else if (!this.timer) this.timer = setTimeout(() => this.kick(), this.delayMs);
@@ -74,11 +76,13 @@ export class Committer {
     }
     this.queued -= n;
     const all: SafeEvent[] = [];
+    const seen: SafeEvent[] = [];
     for (const w of take) for (const e of w.events) all.push(e);
+    for (const w of take) for (const e of w.touches) seen.push(e);
     let results: AppendResult[];
     let liveness: LivenessUpdate[];
     try {
-      liveness = this.hooks.liveness(all);
+      liveness = this.hooks.liveness(seen.length ? [...all, ...seen] : all);
       results = await this.store.append(all, liveness);
     } catch (err) {
       for (const w of take) w.reject(err);
