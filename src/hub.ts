@@ -42,6 +42,7 @@ import { createRulesRuntime } from './rules/runtime.js';
 import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
+import { startIntegrations, type Integrations } from './adapters/integrations.js';
 import { readFileSync } from 'node:fs';
 
 export type { HubDeps };
@@ -70,6 +71,8 @@ export interface Hub extends OfflineHub {
   readonly firstAdmin: { name: string; password: string } | null;
   /** TLS in use (SPEC §5.5): the CA's SHA-256 fingerprint to print, and where the CA certificate is. */
   readonly tls: { readonly fingerprint: string; readonly caFile: string | null; readonly createdCa: boolean } | null;
+  /** Frigate bridge and SIA DC-09 receiver, when configured (SPEC §6; src/adapters/integrations.ts). */
+  readonly integrations: Integrations | null;
 }
 
 function isLoopback(host: string): boolean {
@@ -232,6 +235,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
 
   let app: FastifyInstance | null = null;
   let mqtt: MqttBroker | null = null;
+  let integrations: Integrations | null = null;
   try {
     app = await buildHttpApp(deps, { secure: tls !== null, ...(tls ? { https: tls.options } : {}), extend: registerDashboard });
     if (tls) refuseRenegotiation(app.server);
@@ -239,6 +243,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     if (config.mqtt.enabled) mqtt = await startMqttBroker(deps, { host: config.mqtt.host, port: config.mqtt.port });
     const broker = mqtt;
     if (broker) deps.rules.publishToMqtt((severity, payload) => broker.publishAlert(severity, payload));
+    integrations = await startIntegrations(deps);
     const a = app.server.address() as AddressInfo;
     await guardAfterStart(
       { httpUrl: `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, mqttUrl: mqtt?.url ?? null, ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}) },
@@ -246,6 +251,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       deps.log,
     );
   } catch (err) {
+    await integrations?.close();
     await mqtt?.close();
     await app?.close();
     await stopPrivacy();
@@ -263,8 +269,10 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     mqtt,
     firstAdmin,
     tls: tls ? { fingerprint: tls.fingerprint, caFile: tls.caFile, createdCa: tls.createdCa } : null,
+    integrations,
     async close() {
       // The broker first: a publish still in ingest is answered (or not) before the pipeline drains.
+      await integrations?.close();
       await mqtt?.close();
       await httpApp.close();
       await stopPrivacy();

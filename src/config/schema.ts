@@ -147,6 +147,44 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    /** Vendor integrations (SPEC §6; docs/integrations.md). */
+    integrations: Type.Object(
+      {
+        /** Frigate NVR over an EXTERNAL MQTT broker; anonymous brokers are refused (SPEC §5.8). */
+        frigate: Type.Object(
+          {
+            enabled: Type.Boolean({ default: false }),
+            /** mqtt:// or mqtts:// URL of the broker Frigate publishes to. */
+            url: Type.Optional(Type.String({ minLength: 8, maxLength: 2048 })),
+            username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+            /** Prefer PARAPET_INTEGRATIONS_FRIGATE_PASSWORD over the config file. */
+            password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            /** Parapet device id = device_prefix + Frigate camera name. */
+            device_prefix: Type.String({ maxLength: 32, pattern: '^[A-Za-z0-9._:-]*$', default: 'frigate-' }),
+            /** Frigate's own `mqtt.topic_prefix`. */
+            topic_prefix: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^#+/]+$', default: 'frigate' }),
+            /** Where camera.intrusion comes from: tracked objects entering zones, or Frigate's review alerts. */
+            intrusion_from: Type.Union([Type.Literal('events'), Type.Literal('reviews')], { default: 'events' }),
+          },
+          strict,
+        ),
+        /** SIA DC-09 receiver for fire and alarm panels (TCP and UDP on the same port number). */
+        sia: Type.Object(
+          {
+            enabled: Type.Boolean({ default: false }),
+            host: Type.String({ default: '127.0.0.1' }),
+            port: Type.Integer({ minimum: 0, maximum: 65535, default: 12000 }),
+            /** Panel account number (3–16 hex digits, the `#acct` of DC-09) → registered Parapet device id. */
+            accounts: Type.Record(Type.String({ pattern: '^[0-9A-Fa-f]{3,16}$' }), Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' }), {
+              default: {},
+              additionalProperties: false,
+            }),
+          },
+          strict,
+        ),
+      },
+      strict,
+    ),
     /** The leak guard (SPEC §5.8; src/guard/). */
     guard: Type.Object(
       {

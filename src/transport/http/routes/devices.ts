@@ -4,7 +4,7 @@ import { ParapetError } from '../../../core/errors.js';
 import { DEVICE_ID_PATTERN, DEVICE_STATUSES, DEVICE_TYPES, DeviceInputSchema, type DeviceInput } from '../../../core/device.js';
 import { canSeeSite } from '../../../auth/principal.js';
 import { principalOf, type RouteModule } from '../route-kit.js';
-import { parseViewport, viewportAnswer } from '../../../registry/viewport.js';
+import { inViewport, parseViewport, viewportAnswer } from '../../../registry/viewport.js';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: DEVICE_ID_PATTERN }) }, { additionalProperties: false });
 const ListQuery = Type.Object(
@@ -32,17 +32,17 @@ export const deviceRoutes: RouteModule = (app, deps) => {
   app.get('/devices', { config: { action: 'devices.read' }, schema: { summary: 'Devices with live status', tags: ['devices'], querystring: ListQuery } }, async (req) => {
     const p = principalOf(req);
     const q = req.query as { site?: string; zone?: string; type?: string; status?: string; bbox?: string; zoom?: number };
-    const keep = (d: { site: string; zone: string | null; type: string }, status: string) =>
-      canSeeSite(p, d.site) && (q.site === undefined || d.site === q.site) && (q.zone === undefined || d.zone === q.zone) && (q.type === undefined || d.type === q.type) && (q.status === undefined || status === q.status);
+    const keep = (d: { site: string; zone: string | null; type: string }) =>
+      canSeeSite(p, d.site) && (q.site === undefined || d.site === q.site) && (q.zone === undefined || d.zone === q.zone) && (q.type === undefined || d.type === q.type);
     if (q.bbox !== undefined) {
       // The map's viewport: scan without building a view per device (100,000 devices, issue 6).
       const vp = parseViewport(q.bbox, q.zoom);
-      const scanned = [...deps.registry.scan()].filter((s) => keep(s.device, s.status));
-      return viewportAnswer(scanned, vp, (s) => deps.registry.view(s.device.id));
+      const scanned = deps.registry.scan((d) => inViewport(d, vp) && keep(d));
+      return viewportAnswer(q.status === undefined ? scanned : scanned.filter((s) => s.status === q.status), vp, (s) => deps.registry.view(s.device.id));
     }
     const devices = deps.registry
       .list()
-      .filter((d) => keep(d, d.status))
+      .filter((d) => keep(d) && (q.status === undefined || d.status === q.status))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { devices };
   });

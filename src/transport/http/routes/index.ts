@@ -14,5 +14,6 @@ import { enrolmentRoutes } from './enrolment.js';
 import { alertRoutes } from './alerts.js';
 import { ruleRoutes } from './rules.js';
 import { watchlistRoutes } from './watchlists.js';
+import { integrationRoutes } from './integrations.js';
 
-export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes];
+export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes, integrationRoutes];
