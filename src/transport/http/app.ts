@@ -97,7 +97,7 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   });
   app.removeAllContentTypeParsers();
   const jsonLimits = { maxDepth: cfg.max_json_depth, maxString: cfg.max_string_length };
-  app.addContentTypeParser(['application/json', 'application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser(['application/json', 'application/ld+json', 'application/x-ndjson', 'application/ndjson'], { parseAs: 'string' }, (req, body, done) => {
     // Ingest parses its own text (bounded, per item, NDJSON); every other route gets bounded JSON
     // (SPEC §5.6), so its TypeBox body schema validates an object, not a string.
     if (req.routeOptions.config.action === 'events.ingest' || typeof body !== 'string') return done(null, body);
