@@ -107,6 +107,13 @@ describe('leak guard: external services (probed anonymously)', () => {
     expect(byName(rs2, 'bus.nats.probe')?.status).toBe('warn');
   });
 
+  it('fails the Frigate bridge broker when it accepts anonymous clients (the local Mosquitto does)', async () => {
+    const rs = await checkExternal(testConfig({ integrations: { frigate: { enabled: true, url: 'mqtt://127.0.0.1:1883', username: 'u', password: 'p' } } }), true);
+    expect(byName(rs, 'mqtt.bridge.probe')?.status).toBe('fail');
+    const off = await checkExternal(testConfig({ integrations: { frigate: { enabled: false, url: 'mqtt://127.0.0.1:1883' } } }), true);
+    expect(byName(off, 'mqtt.bridge.probe')).toBeUndefined();
+  });
+
   it('tells an MQTT broker that accepts anonymous clients from one that refuses them', async () => {
     expect((await probeMqttAnonymous('mqtt://127.0.0.1:1883')).result).toBe('accepted');
     const broker = await Aedes.createBroker({

@@ -60,8 +60,9 @@ export async function checkExternal(config: Readonly<Config>, probe: boolean): P
       out.push(fromProbe('bus.nats.probe', `NATS at ${redact(natsUrl)}`, await probeNatsAnonymous(natsUrl), 'enable authorization in nats-server (accounts with users, nkeys or a token) and give Parapet its own credential'));
     }
   }
-  // An external MQTT broker Parapet bridges to (mqtt.bridge.url, when that option exists).
-  const bridge = (config.mqtt as unknown as { bridge?: { url?: unknown } }).bridge?.url;
+  // An external MQTT broker Parapet bridges to: the Frigate NVR's broker (SPEC §6).
+  const frigate = config.integrations.frigate;
+  const bridge = frigate.enabled ? frigate.url : undefined;
   if (typeof bridge === 'string' && probe) {
     out.push(fromProbe('mqtt.bridge.probe', `MQTT broker at ${redact(bridge)}`, await probeMqttAnonymous(bridge), 'set allow_anonymous false (mosquitto) and give each client a password'));
   }
