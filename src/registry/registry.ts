@@ -79,10 +79,13 @@ export class DeviceRegistry {
   /**
    * Every device with its live status, without building views (bulk readers such as the map's
    * viewport query over 100,000 devices, where most devices only count towards a cluster).
+   * `keep` filters on the record before any status is derived.
    */
-  *scan(): Generator<{ readonly device: Device; readonly status: DeviceStatus }> {
+  scan(keep: (d: Device) => boolean = () => true): Array<{ readonly device: Device; readonly status: DeviceStatus }> {
     const now = this.opts.clock.now();
-    for (const e of this.entries.values()) yield { device: e.device, status: deriveStatus(e.device, e.live, now) };
+    const out: Array<{ readonly device: Device; readonly status: DeviceStatus }> = [];
+    for (const e of this.entries.values()) if (keep(e.device)) out.push({ device: e.device, status: deriveStatus(e.device, e.live, now) });
+    return out;
   }
 
   list(): DeviceView[] {

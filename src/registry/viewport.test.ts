@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceStatus, DeviceView } from '../core/device.js';
 import { ParapetError } from '../core/errors.js';
-import { parseViewport, viewportAnswer } from './viewport.js';
+import { parseViewport, viewportAnswer as answer, type ScannedDevice, type Viewport } from './viewport.js';
 
-function device(i: number, lat: number | null, lon: number | null, status: DeviceStatus = 'online'): DeviceView {
-  return { id: `d-${String(i).padStart(6, '0')}`, type: 'camera', name: `d${i}`, site: 'harbour', zone: null, lat, lon, heartbeat_s: 60, status, last_seen: null };
+function device(i: number, lat: number | null, lon: number | null, status: DeviceStatus = 'online'): ScannedDevice {
+  return { device: { id: `d-${String(i).padStart(6, '0')}`, type: 'camera', name: `d${i}`, site: 'harbour', zone: null, lat, lon, heartbeat_s: 60 }, status };
 }
+
+let viewsBuilt = 0;
+const toView = (s: ScannedDevice): DeviceView => {
+  viewsBuilt += 1;
+  return { ...s.device, status: s.status, last_seen: null };
+};
+const viewportAnswer = (all: ScannedDevice[], vp: Viewport, max?: number) => answer(all, vp, toView, max);
 
 describe('parseViewport', () => {
   it('reads west,south,east,north and the zoom', () => {
@@ -44,19 +51,27 @@ describe('viewportAnswer', () => {
     expect(a.clustered).toBe(false);
     expect(a.devices.map((d) => d.id)).toEqual(['d-000001', 'd-000004']);
     expect(a.total).toBe(2);
+    expect(a.bounds).toEqual([-9.9, 38.1, -9.5, 38.5]);
   });
 
   it('clusters by screen cell when there are more than the limit, counting every device once', () => {
-    const all: DeviceView[] = [];
+    const all: ScannedDevice[] = [];
     // 500 devices packed around one point, 1 alone far away in the box.
     for (let i = 0; i < 500; i++) all.push(device(i, 38.5 + (i % 10) * 1e-5, -9.5 + Math.floor(i / 10) * 1e-5, i % 7 === 0 ? 'offline' : 'online'));
     all.push(device(999, 38.05, -9.95, 'fault'));
+    viewsBuilt = 0;
     const a = viewportAnswer(all, vp, 100);
     expect(a.clustered).toBe(true);
     expect(a.total).toBe(501);
+    // Only devices sent raw get a view; the clustered ones are counted, not materialised.
+    expect(viewsBuilt).toBe(a.devices.length);
     const clustered = a.clusters.reduce((n, c) => n + c.count, 0);
     expect(clustered + a.devices.length).toBe(501);
     expect(a.devices.map((d) => d.id)).toContain('d-000999');
+    // The bounds span every device in the box, clustered or not (the map fits to them).
+    expect(a.bounds?.[0]).toBeCloseTo(-9.95, 6);
+    expect(a.bounds?.[1]).toBeCloseTo(38.05, 6);
+    expect(a.bounds?.[3]).toBeCloseTo(38.50009, 6);
     const offline = a.clusters.reduce((n, c) => n + c.status.offline, 0);
     expect(offline).toBe(Math.ceil(500 / 7));
     for (const c of a.clusters) {
@@ -66,7 +81,7 @@ describe('viewportAnswer', () => {
   });
 
   it('keeps the number of cells bounded when a huge box is asked at a high zoom', () => {
-    const all: DeviceView[] = [];
+    const all: ScannedDevice[] = [];
     for (let i = 0; i < 20_000; i++) all.push(device(i, -60 + (i % 200) * 0.6, -170 + Math.floor(i / 200) * 3.4));
     const a = viewportAnswer(all, { west: -180, south: -80, east: 180, north: 80, zoom: 18 }, 1000);
     expect(a.clustered).toBe(true);

@@ -59,6 +59,12 @@ describe('the dashboard static files', () => {
     expect(devices.statusCode).toBe(401);
   });
 
+  it('tells the dashboard its map settings without a credential, and no tiles by default', async () => {
+    const res = await app.inject({ method: 'GET', url: '/dashboard-config.json' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ tile_url: null, tile_attribution: null });
+  });
+
   it('says how to build the dashboard when it is missing', async () => {
     const res = await bare.inject({ method: 'GET', url: '/' });
     expect(res.statusCode).toBe(503);

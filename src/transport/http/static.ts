@@ -30,6 +30,19 @@ const NOT_BUILT = `<!doctype html>
 export interface DashboardOptions {
   /** Directory holding the built dashboard (index.html, assets/). */
   readonly dir?: string;
+  /**
+   * XYZ tile URL template for the live map (`https://tiles.example/{z}/{x}/{y}.png`), or none: the
+   * map then draws the site plan on a plain background. A tile host other than the hub must also be
+   * allowed in the CSP's img-src.
+   */
+  readonly tileUrl?: string | null;
+  readonly tileAttribution?: string | null;
+}
+
+/** What the dashboard reads before drawing the map: presentation settings only, no data. */
+export interface DashboardConfig {
+  readonly tile_url: string | null;
+  readonly tile_attribution: string | null;
 }
 
 function isApiPath(url: string): boolean {
@@ -57,6 +70,9 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
       },
     });
   }
+
+  const config: DashboardConfig = { tile_url: opts.tileUrl ?? null, tile_attribution: opts.tileAttribution ?? null };
+  app.get('/dashboard-config.json', { schema: { hide: true } }, async () => config);
 
   // The SPA fallback (and `/`): index.html for the browser's own routes, never for the API.
   const fallback = async (req: FastifyRequest, reply: FastifyReply) => {

@@ -15,5 +15,6 @@ import { alertRoutes } from './alerts.js';
 import { ruleRoutes } from './rules.js';
 import { watchlistRoutes } from './watchlists.js';
 import { integrationRoutes } from './integrations.js';
+import { retentionRoutes } from './retention.js';
 
-export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes, integrationRoutes];
+export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes, integrationRoutes, retentionRoutes];
