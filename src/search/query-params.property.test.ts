@@ -48,7 +48,7 @@ const queryArb = fc.record(
 describe('query parameters (properties)', () => {
   it('turns any query into a store query or refuses it with a query error', () => {
     fc.assert(
-      fc.property(queryArb, fc.constantFrom([], ['harbour'], ['harbour', 'campus']), (q, sites) => {
+      fc.property(queryArb, fc.constantFrom<string[]>([], ['harbour'], ['harbour', 'campus']), (q, sites) => {
         const p = principal(sites);
         const code = refusedWith(() => {
           const eq = toEventQuery(q, p);
@@ -65,7 +65,7 @@ describe('query parameters (properties)', () => {
 
   it('never lets a site-scoped principal query outside its sites', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 10 }), fc.array(fc.constantFrom('harbour', 'campus', 'depot'), { minLength: 1, maxLength: 3 }), (site, sites) => {
+      fc.property(fc.string({ maxLength: 10 }), fc.array(fc.constantFrom<string>('harbour', 'campus', 'depot'), { minLength: 1, maxLength: 3 }), (site, sites) => {
         const q = toEventQuery({ site }, principal(sites));
         if (site !== '' && !sites.includes(site)) expect(q).toBeNull();
         else expect(q?.sites).toEqual(sites);

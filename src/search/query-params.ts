@@ -37,9 +37,16 @@ export const HistogramQueryString = Type.Object(
   { additionalProperties: false },
 );
 
+/** Query values arrive as strings (or numbers once coerced); anything else is refused, never stringified. */
+function textParam(name: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  throw new ParapetError('invalid_query', `${name} must be a single value`);
+}
+
 function timeParam(name: string, v: unknown): number | undefined {
   if (v === undefined || v === '') return undefined;
-  const s = String(v);
+  const s = textParam(name, v);
   try {
     return parseTimestamp(/^\d+$/.test(s) ? Number(s) : s);
   } catch (err) {
@@ -49,7 +56,7 @@ function timeParam(name: string, v: unknown): number | undefined {
 
 function kindParam(v: unknown): string | undefined {
   if (v === undefined || v === '') return undefined;
-  const s = String(v);
+  const s = textParam('kind', v);
   if (s.endsWith('.*') ? FAMILIES.has(s.slice(0, -2)) : CATALOGUE.has(s)) return s;
   throw new ParapetError('invalid_query', `kind ${s} is neither a kind nor a family prefix like camera.*`);
 }
@@ -113,7 +120,7 @@ export function parseInterval(v: unknown, span: number): number {
     // about 100 buckets, rounded to a minute
     return Math.max(60_000, Math.ceil(span / 100 / 60_000) * 60_000);
   }
-  const s = String(v);
+  const s = textParam('interval', v);
   const m = /^(\d{1,9})(s|m|h|d)?$/.exec(s);
   if (!m) throw new ParapetError('invalid_query', `interval ${s} is not like 5m, 1h, 1d or milliseconds`);
   const ms = Number(m[1]) * (m[2] ? (UNITS[m[2]] ?? 1) : 1);

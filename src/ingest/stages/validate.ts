@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import Type from 'typebox';
-import { CATALOGUE, dataSchema, type EventKind } from '../../core/kinds.js';
+import { CATALOGUE, dataSchema } from '../../core/kinds.js';
 import { ParapetError } from '../../core/errors.js';
 import type { RawEvent } from '../../core/event.js';
 import { deviceIdRe } from '../../core/device.js';
