@@ -4,6 +4,7 @@
  */
 import { toStoredEvent, type SafeEvent } from '../../core/event.js';
 import { kindMatches } from '../../core/kinds.js';
+import { ParapetError } from '../../core/errors.js';
 import type {
   AppendResult,
   DeviceRecord,
@@ -44,7 +45,7 @@ function compareRows(a: Row, b: Row): number {
 export function createMemoryEventStore(devices: Map<string, DeviceRecord>): EventStore {
   let rows: Row[] = [];
   let seq = 0;
-  const ids = new Map<string, number>();
+  const ids = new Set<string>();
   const idKey = (e: SafeEvent) => `${e.device}\u0000${e.id ?? ''}`;
   return {
     async append(events, liveness = []) {
@@ -56,7 +57,7 @@ export function createMemoryEventStore(devices: Map<string, DeviceRecord>): Even
         }
         seq++;
         rows.push({ seq, event: clone(e) });
-        if (e.id !== null) ids.set(idKey(e), e.ts);
+        if (e.id !== null) ids.add(idKey(e));
         out.push(seq);
       }
       for (const u of liveness) {
@@ -95,13 +96,19 @@ export function createMemoryEventStore(devices: Map<string, DeviceRecord>): Even
       return rows.filter((r) => matchesFilter(r.event, f)).length;
     },
     async purge(kinds, before) {
-      const drop = new Set(kinds);
-      const n = rows.length;
-      rows = rows.filter((r) => !(drop.has(r.event.kind) && r.event.ts < before));
-      for (const [k, ts] of ids) {
-        if (ts < before && !rows.some((r) => idKey(r.event) === k)) ids.delete(k);
+      const drop = new Set<string>(kinds);
+      const kept: Row[] = [];
+      let deleted = 0;
+      for (const r of rows) {
+        if (!(drop.has(r.event.kind) && r.event.ts < before)) kept.push(r);
+        else {
+          deleted++;
+          // A (device, id) names one stored event, so its dedupe entry goes with it.
+          if (r.event.id !== null) ids.delete(idKey(r.event));
+        }
       }
-      return n - rows.length;
+      rows = kept;
+      return deleted;
     },
     async lastSeq() {
       return seq;
@@ -128,7 +135,7 @@ function createMemoryDeviceStore(devices: Map<string, DeviceRecord>): DeviceStor
       return d ? clone(d) : null;
     },
     async list() {
-      return [...devices.values()].map(clone);
+      return [...devices.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(clone);
     },
     async delete(id) {
       return devices.delete(id);
@@ -153,7 +160,7 @@ function createMemoryPrincipalStore(): PrincipalStore {
   };
   return {
     async createUser(u) {
-      if (find(users, (x) => x.name === u.name)) throw new Error(`user ${u.name} exists`);
+      if (users.has(u.id) || find(users, (x) => x.name === u.name)) throw new ParapetError('conflict', `a user named ${u.name} already exists`);
       users.set(u.id, clone(u));
     },
     getUserByName: async (name) => find(users, (u) => u.name === name),

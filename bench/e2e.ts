@@ -1,0 +1,183 @@
+/**
+ * (e) End-to-end ingest (issue 2, target ≥ 100,000 events/s for 60 s): NDJSON batches over HTTP into
+ * the real hub in its own process (hub-process.ts) — auth, decode, validate, refuse-prohibited,
+ * pseudonymise, dedupe, append to the encrypted store, rules — answered 202 only after commit.
+ * Then every accepted event is checked to be queryable by device and time: per device, the
+ * histogram over the run's time range must count exactly what the hub accepted for it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { deviceId } from './rows.js';
+import { fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
+
+interface HubInfo {
+  readonly url: string;
+  readonly ingest: string;
+  readonly operator: string;
+}
+
+interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; error: string; detail: string }>;
+}
+
+/** Events as devices send them: identifiers (plates, cards) in clear — the hub pseudonymises. */
+function rawEvent(d: number, c: number, ts: number): string {
+  const dev = deviceId(d);
+  const head = `{"id":"${dev}-${String(c).padStart(8, '0')}","ts":${ts},"device":"${dev}","kind":`;
+  if (c % 20 === 19) return `${head}"device.heartbeat","data":{"uptime_s":${c}}}`;
+  switch (d % 5) {
+    case 0:
+      return `${head}"camera.motion","data":{"zone":"zone-${d % 40}"}}`;
+    case 1:
+      return `${head}"env.noise","data":{"laeq":${40 + (c % 400) / 10}}}`;
+    case 2:
+      return `${head}"access.granted","data":{"door":"door-${d}","credential":"card-${(c * 7919) % 100_000}","method":"card"}}`;
+    case 3:
+      return `${head}"lpr.read","data":{"plate":"AB${(c * 31) % 10_000}CD","confidence":0.9,"direction":"in"}}`;
+    default:
+      return `${head}"telemetry.reading","data":{"metric":"power_kw","value":${(c % 1000) / 10},"unit":"kW"}}`;
+  }
+}
+
+async function startHubProcess(dir: string, devices: number, commitBatch: number): Promise<{ child: ChildProcess; info: HubInfo }> {
+  const script = fileURLToPath(new URL('./hub-process.ts', import.meta.url));
+  // The bench runs under tsx; the child inherits its loader flags.
+  const child = spawn(process.execPath, [...process.execArgv, script, dir, String(devices), String(commitBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stdout = child.stdout;
+  if (!stdout) throw new Error('the hub process has no stdout');
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: stdout });
+    rl.once('line', (l) => resolve(l));
+    child.once('exit', (code) => reject(new Error(`the hub process exited (${code}) before it was ready`)));
+  });
+  return { child, info: JSON.parse(line) as HubInfo };
+}
+
+async function stopHubProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export const e2eSection: Section = {
+  name: 'e2e',
+  async run(ctx: BenchContext): Promise<Figures> {
+    const o = ctx.opts;
+    const { child, info } = await startHubProcess(join(o.dir, 'hub'), o.devices, 50_000);
+    const agent = new Agent({ connections: o.e2eConcurrency, pipelining: 1 });
+    try {
+      const expected = new Uint32Array(o.devices);
+      const counters = new Uint32Array(o.devices);
+      let next = 0;
+      let accepted = 0;
+      let duplicates = 0;
+      let rejected = 0;
+      let minTs = Infinity;
+      let maxTs = -Infinity;
+      const firstError: string[] = [];
+      const t0 = performance.now();
+      const deadline = t0 + o.e2eSeconds * 1000;
+      let lastAnswer = t0;
+
+      const client = async () => {
+        const devs = new Uint32Array(o.e2eBatch);
+        while (performance.now() < deadline) {
+          const ts = Date.now();
+          minTs = Math.min(minTs, ts);
+          maxTs = Math.max(maxTs, ts);
+          const lines = new Array<string>(o.e2eBatch);
+          for (let i = 0; i < o.e2eBatch; i++) {
+            const d = (next++ * 7919) % o.devices;
+            const c = counters[d] as number;
+            counters[d] = c + 1;
+            devs[i] = d;
+            lines[i] = rawEvent(d, c, ts);
+          }
+          const res = await request(`${info.url}/api/v1/events`, {
+            method: 'POST',
+            dispatcher: agent,
+            headers: { authorization: `Bearer ${info.ingest}`, 'content-type': 'application/x-ndjson' },
+            body: lines.join('\n'),
+          });
+          const text = await res.body.text();
+          lastAnswer = performance.now();
+          if (res.statusCode !== 202) {
+            if (firstError.length < 3) firstError.push(`${res.statusCode} ${text.slice(0, 200)}`);
+            continue;
+          }
+          const a = JSON.parse(text) as IngestAnswer;
+          accepted += a.accepted;
+          duplicates += a.duplicates;
+          rejected += a.rejected.length;
+          const bad = new Set(a.rejected.map((r) => r.index));
+          for (let i = 0; i < o.e2eBatch; i++) {
+            const d = devs[i] as number;
+            if (!bad.has(i)) expected[d] = (expected[d] as number) + 1;
+          }
+          if (a.rejected.length > 0 && firstError.length < 3) firstError.push(JSON.stringify(a.rejected[0]));
+        }
+      };
+      const ticker = setInterval(() => {
+        const s = (performance.now() - t0) / 1000;
+        ctx.progress.update(`e2e HTTP ingest: ${s.toFixed(0)} / ${o.e2eSeconds} s, ${fmt(accepted)} events accepted, ${fmt(accepted / s)} events/s`);
+      }, 500);
+      await Promise.all(Array.from({ length: o.e2eConcurrency }, () => client()));
+      clearInterval(ticker);
+      const ms = lastAnswer - t0;
+      const hubRss = peakRssMb(child.pid ?? 0);
+      const figures: Figures = {
+        e2e_seconds: Math.round(ms) / 1000,
+        e2e_events: accepted,
+        e2e_events_per_s: rate(accepted, ms),
+        e2e_duplicates: duplicates,
+        e2e_rejected: rejected,
+        e2e_hub_peak_rss_mb: hubRss,
+        e2e_concurrency: o.e2eConcurrency,
+        e2e_batch: o.e2eBatch,
+      };
+      ctx.note(`(e) end-to-end HTTP ingest: ${fmt(rate(accepted, ms))} events/s for ${(ms / 1000).toFixed(1)} s (${fmt(accepted)} events, hub peak RSS ${hubRss} MB)`);
+      for (const e of firstError) ctx.note(`    error: ${e}`);
+      Object.assign(figures, await verify(ctx, info, agent, expected, minTs, maxTs + 1));
+      return figures;
+    } finally {
+      await agent.close();
+      await stopHubProcess(child);
+    }
+  },
+};
+
+/** Per device, the histogram over the run must count exactly the events accepted for it. */
+async function verify(ctx: BenchContext, info: HubInfo, agent: Agent, expected: Uint32Array, from: number, to: number): Promise<Figures> {
+  let mismatched = 0;
+  let counted = 0;
+  let d = 0;
+  const t0 = performance.now();
+  const histogram = async (params: Record<string, string>): Promise<number> => {
+    const q = new URLSearchParams({ ...params, from: String(from), to: String(to), interval: '1d' });
+    const res = await request(`${info.url}/api/v1/events/histogram?${q.toString()}`, { dispatcher: agent, headers: { authorization: `Bearer ${info.operator}` } });
+    const body = (await res.body.json()) as { buckets?: Array<{ count: number }> };
+    if (res.statusCode !== 200) throw new Error(`histogram answered ${res.statusCode}: ${JSON.stringify(body)}`);
+    return (body.buckets ?? []).reduce((a, b) => a + b.count, 0);
+  };
+  const worker = async () => {
+    while (d < expected.length) {
+      const dev = d++;
+      const device = deviceId(dev);
+      // The hub adds its own device.status events (status changes, SPEC §2 registry): not ours to count.
+      const n = (await histogram({ device })) - (await histogram({ device, kind: 'device.status' }));
+      counted += n;
+      if (n !== expected[dev]) mismatched++;
+      if (dev % 50 === 0) ctx.progress.update(`e2e verify: ${dev} / ${expected.length} devices`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, () => worker()));
+  const verified = mismatched === 0;
+  ctx.note(`    verify: ${fmt(counted)} events found by device and time in ${((performance.now() - t0) / 1000).toFixed(1)} s — ${verified ? 'every accepted event is there' : `${mismatched} devices differ`}`);
+  return { e2e_verified: verified, e2e_verified_events: counted, e2e_mismatched_devices: mismatched };
+}

@@ -1,0 +1,62 @@
+/** Small measuring tools of the benchmark: percentiles, peak RSS, the shared run context. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Progress } from '../src/cli/progress.js';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Rows for the baseline and the store append comparison. */
+  readonly rows: number;
+  /** Events in the store before the query measurement (issue 2: ≥ 5,000,000). */
+  readonly fill: number;
+  readonly queries: number;
+  readonly devices: number;
+  /** End-to-end HTTP ingest duration, s; 0 skips it. */
+  readonly e2eSeconds: number;
+  readonly e2eConcurrency: number;
+  readonly e2eBatch: number;
+  readonly dir: string;
+}
+
+export type Figures = Record<string, number | string | boolean | null>;
+
+export interface BenchContext {
+  readonly opts: BenchOptions;
+  readonly progress: Progress;
+  /** A line kept on screen (a section's result). */
+  note(line: string): void;
+}
+
+export interface Section {
+  readonly name: string;
+  run(ctx: BenchContext): Promise<Figures>;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+/** Peak resident set of a process, MB (Linux VmHWM; falls back to this process's maxRSS). */
+export function peakRssMb(pid: number | 'self' = 'self'): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) return Math.round(Number(m[1]) / 1024);
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return pid === 'self' ? Math.round(process.resourceUsage().maxRSS / 1024) : NaN;
+}
+
+/** Starts a fresh peak-RSS window for this process (Linux: clear_refs 5 resets VmHWM). */
+export function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const rate = (n: number, ms: number): number => Math.round((n * 1000) / Math.max(ms, 1));
+export const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 0 });

@@ -1,0 +1,161 @@
+/**
+ * The write side of the events section, run on the writer worker. `appendMany` stores several
+ * append calls in ONE transaction (group commit, see writer-worker.ts): per event one dedupe probe
+ * (when it has an id) and one insert into its partition, every statement prepared once; the
+ * partition counts, the seq high-water mark and the device liveness are written in the same
+ * transaction, so a commit is all-or-nothing (SPEC §7).
+ */
+import type { Db, Statement } from './connection.js';
+import type { Names } from './names.js';
+import { DUPLICATE, type EncodedBatch } from './batch.js';
+import { numericDedupeKey } from './dedupe-key.js';
+import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS } from './partitions.js';
+import type { LivenessUpdate } from '../store.js';
+
+interface Partition {
+  readonly kind: number;
+  readonly day: number;
+  readonly insert: Statement;
+  /** Rows added in the open transaction. */
+  added: number;
+  /** Devices known to have an ev_presence row for this partition. */
+  readonly devices: Set<number>;
+}
+
+export class EventWriter {
+  private seq = 0;
+  /** kind → day → partition: the two-level map avoids building a string key per event. */
+  private parts = new Map<number, Map<number, Partition>>();
+  private touched: Partition[] = [];
+  private schemaVersion = -1;
+  private readonly st: Record<'dedupeNum' | 'dedupeText' | 'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema', Statement>;
+
+  constructor(
+    private readonly db: Db,
+    readonly names: Names,
+  ) {
+    this.st = {
+      dedupeNum: db.prepare('INSERT OR IGNORE INTO ev_dedupe_num (dev, k) VALUES (?, ?)'),
+      dedupeText: db.prepare('INSERT OR IGNORE INTO ev_dedupe (dev, id) VALUES (?, ?)'),
+      presence: db.prepare('INSERT OR IGNORE INTO ev_presence (dev, day, kind) VALUES (?, ?, ?)'),
+      count: db.prepare('INSERT INTO ev_parts (kind, day, n) VALUES (?, ?, ?) ON CONFLICT (kind, day) DO UPDATE SET n = n + excluded.n'),
+      readSeq: db.prepare("SELECT value FROM ev_meta WHERE key = 'last_seq'").pluck(),
+      writeSeq: db.prepare("UPDATE ev_meta SET value = ? WHERE key = 'last_seq'"),
+      liveness: db.prepare('UPDATE devices SET last_seen = ?, fault_since = ?, fault_code = ? WHERE id = ?'),
+      schema: db.prepare('PRAGMA schema_version').pluck(),
+    };
+  }
+
+  /** Stores the batches in one transaction; per batch, per event: seq or DUPLICATE. */
+  appendMany(batches: readonly EncodedBatch[]): Float64Array[] {
+    const seqBefore = this.seq;
+    try {
+      const out = this.db.transaction(() => {
+        this.begin();
+        const res = batches.map((b) => this.appendOne(b));
+        this.finish();
+        return res;
+      })();
+      this.names.committed();
+      this.schemaVersion = this.readSchemaVersion();
+      return out;
+    } catch (err) {
+      this.seq = seqBefore;
+      this.names.rolledBack();
+      this.forgetAll();
+      throw err;
+    }
+  }
+
+  /** Drops the cached state of a partition that purge dropped. */
+  forget(kind: number, day: number): void {
+    this.parts.get(kind)?.delete(day);
+  }
+
+  /** Called by purge after its own DDL, so the next append does not mistake it for another process's. */
+  noteSchema(): void {
+    this.schemaVersion = this.readSchemaVersion();
+  }
+
+  private begin(): void {
+    // Another process (an offline CLI command) may have appended or dropped partitions since our
+    // last commit: the write lock is ours now, so re-reading here is exact.
+    const stored = this.st.readSeq.get();
+    if (typeof stored === 'number' && stored > this.seq) this.seq = stored;
+    if (this.readSchemaVersion() !== this.schemaVersion) this.forgetAll();
+    this.touched = [];
+  }
+
+  private appendOne(b: EncodedBatch): Float64Array {
+    const out = new Float64Array(b.n);
+    const names = this.names;
+    for (let i = 0; i < b.n; i++) {
+      const device = b.device[i] as string;
+      const dev = names.intern(device);
+      const id = b.id[i] ?? null;
+      // Dedupe (SPEC §2): the (dev, key) primary key refuses a repeat — of an earlier batch or of
+      // an earlier member of this one — in the same probe that records a new id.
+      if (id !== null && this.recordId(dev, device, id) === 0) {
+        out[i] = DUPLICATE;
+        continue;
+      }
+      const ts = b.ts[i] as number;
+      const part = this.partition(names.intern(b.kind[i] as string), dayOf(ts));
+      const zone = b.zone[i] ?? null;
+      const seq = ++this.seq;
+      part.insert.run(ts, seq, dev, names.intern(b.site[i] as string), zone === null ? null : names.intern(zone), (b.rcv[i] as number) - ts, id, b.data[i]);
+      if (part.added++ === 0) this.touched.push(part);
+      if (!part.devices.has(dev)) {
+        this.st.presence.run(dev, part.day, part.kind);
+        part.devices.add(dev);
+      }
+      out[i] = seq;
+    }
+    this.writeLiveness(b.liveness);
+    return out;
+  }
+
+  /** 1 when the id is new (and now recorded), 0 when it repeats one. */
+  private recordId(dev: number, device: string, id: string): number {
+    const k = numericDedupeKey(device, id);
+    return (k === null ? this.st.dedupeText.run(dev, id) : this.st.dedupeNum.run(dev, k)).changes;
+  }
+
+  private finish(): void {
+    for (const p of this.touched) {
+      this.st.count.run(p.kind, p.day, p.added);
+      p.added = 0;
+    }
+    this.st.writeSeq.run(this.seq);
+  }
+
+  private writeLiveness(updates: readonly LivenessUpdate[]): void {
+    for (const u of updates) this.st.liveness.run(u.last_seen, u.fault_since, u.fault_code, u.device);
+  }
+
+  private partition(kind: number, day: number): Partition {
+    let byDay = this.parts.get(kind);
+    if (!byDay) {
+      byDay = new Map();
+      this.parts.set(kind, byDay);
+    }
+    let p = byDay.get(day);
+    if (!p) {
+      const ref = { kind, day };
+      this.db.exec(createPartitionSql(ref));
+      p = { kind, day, added: 0, devices: new Set(), insert: this.db.prepare(`INSERT INTO ${partitionTable(ref)} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`) };
+      byDay.set(day, p);
+    }
+    return p;
+  }
+
+  private forgetAll(): void {
+    this.parts = new Map();
+    this.touched = [];
+  }
+
+  private readSchemaVersion(): number {
+    const v = this.st.schema.get();
+    return typeof v === 'number' ? v : -1;
+  }
+}

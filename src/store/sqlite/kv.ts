@@ -1,0 +1,39 @@
+/**
+ * The kv section on SQLite: small named JSON values (rule state, counters, wrapped epoch keys).
+ * Reads on the main thread, writes on the writer worker.
+ */
+import type { Db, Statement } from './connection.js';
+
+export class SqliteKv {
+  private readonly st: Record<'get' | 'set' | 'delete' | 'list', Statement>;
+
+  constructor(db: Db) {
+    this.st = {
+      get: db.prepare('SELECT value FROM kv WHERE key = ?').pluck(),
+      set: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      delete: db.prepare('DELETE FROM kv WHERE key = ?'),
+      // A range on the primary key, then an exact prefix test (no LIKE: `%` and `_` are literal here).
+      list: db.prepare('SELECT key, value FROM kv WHERE key >= @p AND substr(key, 1, length(@p)) = @p ORDER BY key'),
+    };
+  }
+
+  get<T>(key: string): T | null {
+    const v = this.st.get.get(key);
+    return typeof v === 'string' ? (JSON.parse(v) as T) : null;
+  }
+
+  set(key: string, value: unknown): void {
+    const text = JSON.stringify(value);
+    // JSON.stringify(undefined) is undefined: such a value cannot be stored (KvStore holds JSON values).
+    if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
+    this.st.set.run(key, text);
+  }
+
+  delete(key: string): void {
+    this.st.delete.run(key);
+  }
+
+  list<T>(prefix: string): Array<[string, T]> {
+    return (this.st.list.all({ p: prefix }) as Array<{ key: string; value: string }>).map((r) => [r.key, JSON.parse(r.value) as T]);
+  }
+}
