@@ -1,5 +1,5 @@
 /** Test helpers: a hub on ephemeral ports in a temp data dir, and authenticated fetch. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
@@ -33,7 +33,13 @@ export async function startTestHub(overrides: ConfigOverrides = {}, clock?: Cloc
   const adminToken = (await auth.createToken('test-admin', 'admin', [])).secret;
   const ingestToken = (await auth.createToken('test-ingest', 'ingest', [])).secret;
   const operatorToken = (await auth.createToken('test-operator', 'operator', [])).secret;
+  const close = hub.close.bind(hub);
   return Object.assign(hub, {
+    // Temp data dirs are removed with the hub, so test runs leave nothing behind.
+    async close() {
+      await close();
+      rmSync(config.data_dir, { recursive: true, force: true });
+    },
     adminToken,
     ingestToken,
     operatorToken,
