@@ -5,7 +5,7 @@
  *   error handler: ParapetError → {error, detail} with its status; anything else → 500 `internal`
  *   without details (and logged), never for bad input.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import cookie from '@fastify/cookie';
 import { createGunzip } from 'node:zlib';
@@ -54,7 +54,8 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   const logger: FastifyBaseLogger = deps.log.child({ mod: 'http' });
   const app = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Per-request log lines off: they would carry URLs with query values; we log what matters ourselves.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.body_limit_bytes,
     trustProxy: false,
     return503OnClosing: true,
