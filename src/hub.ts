@@ -39,6 +39,7 @@ import type { AlertStore } from './store/alerts.js';
 import { createMemoryAlertStore } from './store/memory/alerts.js';
 import { createSqliteAlertStore, type SqliteDatabase } from './store/sqlite/alerts.js';
 import { createRulesRuntime } from './rules/runtime.js';
+import { sealSafeEvent } from './core/event.js';
 import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
@@ -172,6 +173,22 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
     pseudonymsFor: (idClass, raw) => keyring.pseudonymsFor(idClass, raw),
     audit: (e) =>
       audit.recordSafely({ actor: e.actor, action: e.action, target: `${e.list}/${e.entry}`, outcome: 'success', detail: { label: e.label, ...(e.detail ? { note: e.detail } : {}) } }),
+    // SPEC §4.7: a plate read that hits a watchlist is kept 30 days (lpr_hit_days), not 72 h. The read
+    // itself follows the plate-read retention; its hit record carries what it said, for that longer time.
+    onWatchHit: (e, seq, hit, list) => {
+      if (list !== 'plates' || seq === null || typeof e.data.plate !== 'string') return;
+      const record = sealSafeEvent({
+        id: null,
+        ts: e.ts,
+        received_at: clock.now(),
+        device: e.device,
+        site: e.site,
+        zone: e.zone,
+        kind: 'lpr.watchlist_hit',
+        data: { plate: e.data.plate, list, entry: hit.id, read_seq: seq },
+      });
+      pipeline.record([record]).catch((err: unknown) => log.error({ err }, 'could not record a watchlist hit'));
+    },
   });
   const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules };
   return {

@@ -19,6 +19,8 @@ export type RetentionCategory =
   | 'env'
   | 'health'
   | 'telemetry'
+  /** Plate reads that hit a watchlist (SPEC §4.7: 30 days, while other reads go after 72 h). */
+  | 'lpr_hit'
   /** Counts and other aggregates holding no identifier (SPEC §4.7: aggregates may stay). */
   | 'aggregate'
   | 'system';
@@ -153,6 +155,14 @@ const CATALOGUE_LIST = [
     'device',
     'health',
     { status: plain(oneOf('online', 'offline', 'fault', 'unknown')), previous: plain(oneOf('online', 'offline', 'fault', 'unknown')) },
+    true,
+  ),
+  // A watchlist hit keeps what the read said (pseudonym, device, time) past the 72 h of ordinary reads.
+  kind(
+    'lpr.watchlist_hit',
+    'lpr',
+    'lpr_hit',
+    { plate: identifier('plate', Type.String({ minLength: 1, maxLength: 128 })), list: plain(label()), entry: plain(label()), read_seq: plain(count()) },
     true,
   ),
   kind('policy.violation', 'system', 'system', { field: plain(text()), rule: plain(label()) }, true),

@@ -108,7 +108,9 @@ describe('InvestigationService', () => {
 
   it('refuses a period outside retention or in the future, or reversed', async () => {
     const { svc, audit } = await world();
-    await fails(svc.request(alice, { ...req, from: T0 - 73 * HOUR }), 'unprocessable', /retention of plate data \(72 h\)/);
+    // Plate data lives up to 30 days: ordinary reads 72 h, watchlist hit records 30 d (SPEC §4.7).
+    await expect(svc.request(alice, { ...req, from: T0 - 73 * HOUR })).resolves.toMatchObject({ state: 'pending' });
+    await fails(svc.request(alice, { ...req, from: T0 - 31 * DAY }), 'unprocessable', /retention of plate data \(30 d\)/);
     expect(audit.at(-1)).toMatchObject({ action: 'investigation.request', outcome: 'denied' });
     await expect(svc.request(alice, { ...req, to: T0 + HOUR })).rejects.toMatchObject({ code: 'unprocessable' });
     await expect(svc.request(alice, { ...req, from: T0, to: T0 - 1 })).rejects.toMatchObject({ code: 'invalid_query' });

@@ -98,7 +98,7 @@ describe('buildTransparencyReport', () => {
     expect(html).toContain('<td>1</td><td>1</td><td>0</td><td>0</td>');
     expect(html).toContain('<td>police</td><td>2</td>');
     expect(html).toContain('counts only (pseudonyms discarded within 5 minutes)');
-    expect(r.data_categories.find((c) => c.family === 'lpr')).toMatchObject({ kinds: ['lpr.read'], pseudonymised_fields: ['plate'] });
+    expect(r.data_categories.find((c) => c.family === 'lpr')).toMatchObject({ kinds: ['lpr.read', 'lpr.watchlist_hit'], pseudonymised_fields: ['plate'] });
     expect(r.refused_categories).toBe(PROHIBITED_CATEGORIES);
     expect(r.retention.find((c) => c.category === 'lpr')).toMatchObject({ retention: '72 h', kinds: ['lpr.read'] });
     expect(r.events.stored).toEqual({ 'camera.motion': 1, 'fire.alarm': 1, 'policy.violation': 2 });

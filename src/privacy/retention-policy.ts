@@ -12,6 +12,8 @@ export function retentionMsFor(category: RetentionCategory, cfg: Readonly<Config
   switch (category) {
     case 'lpr':
       return r.lpr_minutes * MINUTE;
+    case 'lpr_hit':
+      return r.lpr_hit_days * DAY;
     case 'access':
       return r.access_days * DAY;
     case 'camera':

@@ -27,6 +27,7 @@ export interface EngineOptions {
   readonly store: Pick<AlertStore, 'loadRuleState' | 'saveRuleState'>;
   readonly devices?: DeviceLookup;
   readonly watch?: WatchMatcher;
+  readonly onWatchHit?: RuleContext['onWatchHit'];
   /** Receives every non-empty list of signals, in order. */
   readonly sink?: (signals: Signal[]) => void;
   /** A rule's failure is contained here and never stops the others (STYLE: zigbee2mqtt). */
@@ -211,6 +212,7 @@ export class RuleEngine {
       watch: this.watch,
       markDirty: (sub) => this.dirty.add(id + SEP + sub),
       now: () => this.opts.clock.now(),
+      ...(this.opts.onWatchHit ? { onWatchHit: this.opts.onWatchHit } : {}),
     };
   }
 

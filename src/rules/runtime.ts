@@ -12,7 +12,7 @@ import { AlertService } from './alerts.js';
 import { BUILTIN_RULES } from './builtin/index.js';
 import { publishAlertsToMqtt, type MqttAlertPublish } from './delivery/mqtt.js';
 import { WebhookSender, type HttpPost } from './delivery/webhooks.js';
-import { RuleEngine } from './engine.js';
+import { RuleEngine, type EngineOptions } from './engine.js';
 import type { Rule } from './rule-schema.js';
 import { loadRuleFiles, RuleBook } from './rulebook.js';
 import type { DeviceLookup } from './subject.js';
@@ -36,6 +36,8 @@ export interface RulesRuntimeOptions {
   readonly pseudonymsFor: PseudonymsFor;
   /** Watchlist changes and hits, for the audit log (SPEC §5.7). */
   readonly audit: WatchAudit;
+  /** Watchlist hits on stored events (the hub records them for 30-day retention, SPEC §4.7). */
+  readonly onWatchHit?: EngineOptions['onWatchHit'];
   /** Replaces the built-in pack (tests). */
   readonly builtin?: readonly Rule[];
   /** Replaces the HTTP client of webhooks (tests). */
@@ -79,6 +81,7 @@ export class RulesRuntime {
       store: o.store,
       ...(o.devices ? { devices: o.devices } : {}),
       watch: watchlists,
+      ...(o.onWatchHit ? { onWatchHit: o.onWatchHit } : {}),
       sink: (signals) => {
         alerts.apply(signals).catch((err: unknown) => o.log.error({ err }, 'applying rule signals failed'));
       },

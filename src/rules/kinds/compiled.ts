@@ -32,6 +32,8 @@ export interface RuleContext {
   readonly markDirty: (sub: string) => void;
   /** Clock time, epoch ms (absence is about now, not about event time). */
   readonly now: () => number;
+  /** A watchlist hit on a stored event (kept longer than ordinary reads, SPEC §4.7). */
+  readonly onWatchHit?: (e: Subject, seq: number | null, hit: WatchHit, list: string) => void;
 }
 
 export interface CompiledRule {

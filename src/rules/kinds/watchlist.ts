@@ -19,7 +19,9 @@ export function compileWatchlist(rule: WatchlistRule, ctx: RuleContext): Compile
         const p = e.data[field];
         if (typeof p !== 'string' || !where(e, undefined)) return;
         const hit = ctx.watch.match(rule.list, p, e.ts);
-        if (hit) out.push(raise(e, seq, { 'entry.id': hit.id, 'entry.label': hit.label, list: rule.list }));
+        if (!hit) return;
+        ctx.onWatchHit?.(e, seq, hit, rule.list);
+        out.push(raise(e, seq, { 'entry.id': hit.id, 'entry.label': hit.label, list: rule.list }));
       }),
       ...clearHandlers(rule, ctx),
     ],
