@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-import type { CliContext } from '../context.js';
 import { tempDir } from '../../../test/helpers/hub.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { PARAPET_STORE_KIND: 'memory', PARAPET_LOG_LEVEL: 'silent' },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    onSignal: () => () => undefined,
-  };
-  const code = await main(['node', 'parapet', ...args], ctx);
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli(args);
 
 describe('parapet audit verify', () => {
   it('reports an intact chain with the signing key, in text and JSON', async () => {

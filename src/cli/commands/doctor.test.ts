@@ -1,22 +1,10 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-import type { CliContext } from '../context.js';
 import { tempDir } from '../../../test/helpers/hub.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
-async function run(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const ctx: CliContext = {
-    env: { PARAPET_STORE_KIND: 'memory', PARAPET_LOG_LEVEL: 'silent', ...env },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    onSignal: () => () => undefined,
-  };
-  const code = await main(['node', 'parapet', ...args], ctx);
-  return { code, out, err };
-}
+const run = (env: Record<string, string>, ...args: string[]) => runCli(args, env);
 
 describe('parapet doctor', () => {
   it('prints one line per check and exits 0 on a safe setup', async () => {

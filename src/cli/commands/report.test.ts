@@ -1,29 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-import type { CliContext } from '../context.js';
 import { tempDir } from '../../../test/helpers/hub.js';
+import { runCli } from '../../../test/helpers/cli.js';
 import { reportPaths, reportTime } from './report.js';
 
-function context(): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    env: { PARAPET_STORE_KIND: 'memory', PARAPET_LOG_LEVEL: 'silent' },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    onSignal: () => () => undefined,
-    out: () => out,
-    err: () => err,
-  };
-}
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const ctx = context();
-  const code = await main(['node', 'parapet', ...args], ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-}
+const run = (...args: string[]) => runCli(args);
 
 describe('parapet report', () => {
   it('writes the transparency report as HTML and JSON', async () => {

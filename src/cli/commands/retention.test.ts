@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-import type { CliContext } from '../context.js';
 import { tempDir } from '../../../test/helpers/hub.js';
+import { runCli } from '../../../test/helpers/cli.js';
 
-function context(): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    env: { PARAPET_STORE_KIND: 'memory', PARAPET_LOG_LEVEL: 'silent' },
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    onSignal: () => () => undefined,
-    out: () => out,
-    err: () => err,
-  };
-}
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const ctx = context();
-  const code = await main(['node', 'parapet', ...args], ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-}
+const run = (...args: string[]) => runCli(args);
 
 describe('parapet retention', () => {
   it('status says what expires when, per kind and key class', async () => {

@@ -11,6 +11,7 @@ import { asApiError, useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
 import { formatDateTime } from '../../time.js';
 import { PrivacyTab } from './privacy-tab.js';
+import { TableHead } from '../../components/table-head.js';
 
 interface Filters {
   actor: string;
@@ -114,17 +115,7 @@ export function AuditScreen() {
             {(d) => (
               <>
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">#</th>
-                      <th scope="col">When</th>
-                      <th scope="col">Who</th>
-                      <th scope="col">What</th>
-                      <th scope="col">Target</th>
-                      <th scope="col">Outcome</th>
-                      <th scope="col">Detail</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['#', 'When', 'Who', 'What', 'Target', 'Outcome', 'Detail']} />
                   <tbody>
                     {d.entries.map((e) => (
                       <tr key={e.seq}>

@@ -12,11 +12,3 @@ export function OnceSecret({ label, secret, onDismiss }: { label: string; secret
     </div>
   );
 }
-
-/** Comma-separated site list → array (empty = every site). */
-export function sitesOf(s: string): string[] {
-  return s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-}

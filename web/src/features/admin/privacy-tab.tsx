@@ -8,6 +8,7 @@ import { useSession } from '../../session.js';
 import { useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
 import { formatDateTime } from '../../time.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function PrivacyTab() {
   const { api } = useSession();
@@ -21,14 +22,7 @@ export function PrivacyTab() {
               Pseudonym keys
             </h2>
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Identifier</th>
-                  <th scope="col">Kept</th>
-                  <th scope="col">Live keys</th>
-                  <th scope="col">Next destroyed</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Identifier', 'Kept', 'Live keys', 'Next destroyed']} />
               <tbody>
                 {p.keys.map((k) => (
                   <tr key={k.idClass}>
@@ -46,14 +40,7 @@ export function PrivacyTab() {
               Retention per kind
             </h2>
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Category</th>
-                  <th scope="col">Kept</th>
-                  <th scope="col">Purged before</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Kind', 'Category', 'Kept', 'Purged before']} />
               <tbody>
                 {[...p.kinds, ...p.extra.map((x) => ({ kind: x.name, category: '—', retention: x.retention, cutoff: x.cutoff }))].map((k) => (
                   <tr key={k.kind}>

@@ -5,8 +5,10 @@
  */
 import { useState } from 'react';
 import { useSession, can } from '../../session.js';
-import { asApiError, useApi } from '../../hooks/use-api.js';
+import { useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
+import { TableHead } from '../../components/table-head.js';
 
 /** A rule as listed: the definition's common fields, plus where it came from. */
 interface RuleRow {
@@ -44,7 +46,7 @@ export function RulesTab() {
   const { api, me } = useSession();
   const rules = useApi((signal) => api.get<{ rules?: unknown[] }>('/rules', undefined, signal), 'rules');
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const mayWrite = can(me, 'rules.write');
 
   const save = async () => {
@@ -62,18 +64,13 @@ export function RulesTab() {
       setEditing(null);
       rules.reload();
     } catch (err) {
-      const e = asApiError(err);
-      setMessage({ kind: 'error', text: `${e.detail} (${e.code})` });
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
 
   return (
     <>
-      {message && (
-        <div className={`notice ${message.kind === 'error' ? 'error' : ''}`} role={message.kind === 'error' ? 'alert' : 'status'}>
-          {message.text}
-        </div>
-      )}
+      <MessageNotice message={message} />
       {editing && (
         <section className="panel" aria-labelledby="rule-edit">
           <h2 id="rule-edit" style={{ marginTop: 0 }}>
@@ -96,17 +93,7 @@ export function RulesTab() {
       <LoadState result={rules.result} feature="Rules">
         {(body) => (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                <th scope="col">Type</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Source</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Rule', 'Type', 'Severity', 'Source']} actions="hidden" />
             <tbody>
               {ruleRows(body).map((r) => (
                 <tr key={r.id}>

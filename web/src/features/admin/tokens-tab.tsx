@@ -4,15 +4,18 @@ import type { TokenView } from '../../../../src/auth/auth-service.js';
 import { useSession } from '../../session.js';
 import { asApiError, useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
 import { formatDateTime } from '../../time.js';
-import { OnceSecret, sitesOf } from './once-secret.js';
+import { OnceSecret } from './once-secret.js';
+import { RoleScopeFields, sitesLabel, sitesOf } from './role-scope-fields.js';
 import { ROLE_NAMES } from './roles.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function TokensTab() {
   const { api } = useSession();
   const tokens = useApi((signal) => api.get<{ tokens: TokenView[] }>('/tokens', undefined, signal), 'tokens');
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const [name, setName] = useState('');
   const [role, setRole] = useState('ingest');
   const [sites, setSites] = useState('');
@@ -20,15 +23,14 @@ export function TokensTab() {
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
+    setMessage(null);
     try {
       const r = await api.send<{ secret: string; token: TokenView }>('POST', '/tokens', { name: name.trim(), role, sites: sitesOf(sites), ...(days ? { expires_in_days: Number(days) } : {}) });
       setSecret({ label: `Token ${r.token.name}`, value: r.secret });
       setName('');
       tokens.reload();
     } catch (err) {
-      const x = asApiError(err);
-      setError(`${x.detail} (${x.code})`);
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
   const revoke = async (t: TokenView) => {
@@ -37,35 +39,20 @@ export function TokensTab() {
       await api.send('DELETE', `/tokens/${encodeURIComponent(t.id)}`);
       tokens.reload();
     } catch (err) {
-      setError(asApiError(err).detail);
+      setMessage({ kind: 'error', text: asApiError(err).detail });
     }
   };
 
   return (
     <>
       {secret && <OnceSecret label={secret.label} secret={secret.value} onDismiss={() => setSecret(null)} />}
-      {error && (
-        <div className="notice error" role="alert">
-          {error}
-        </div>
-      )}
+      <MessageNotice message={message} />
       <form className="toolbar panel" onSubmit={(e) => void create(e)} aria-label="New token">
         <label>
           Name
           <input value={name} onChange={(e) => setName(e.target.value)} required />
         </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value)}>
-            {ROLE_NAMES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sites (comma-separated; empty = all)
-          <input value={sites} onChange={(e) => setSites(e.target.value)} />
-        </label>
+        <RoleScopeFields roles={ROLE_NAMES} role={role} onRole={setRole} sites={sites} onSites={setSites} />
         <label>
           Expires after (days; empty = never)
           <input type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
@@ -77,26 +64,13 @@ export function TokensTab() {
       <LoadState result={tokens.result} feature="Tokens">
         {(d) => (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Sites</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Role', 'Sites', 'Created', 'Last used', 'Expires', 'State']} actions="hidden" />
             <tbody>
               {d.tokens.map((t) => (
                 <tr key={t.id}>
                   <td>{t.name}</td>
                   <td>{t.role}</td>
-                  <td>{t.sites.length === 0 ? 'all' : t.sites.join(', ')}</td>
+                  <td>{sitesLabel(t.sites)}</td>
                   <td>{formatDateTime(t.created_at)}</td>
                   <td>{formatDateTime(t.last_used_at)}</td>
                   <td>{t.expires_at === null ? 'never' : formatDateTime(t.expires_at)}</td>

@@ -2,30 +2,32 @@
 import { useState, type FormEvent } from 'react';
 import type { UserView } from '../../../../src/auth/auth-service.js';
 import { useSession } from '../../session.js';
-import { asApiError, useApi } from '../../hooks/use-api.js';
+import { useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
 import { formatDateTime } from '../../time.js';
-import { OnceSecret, sitesOf } from './once-secret.js';
+import { OnceSecret } from './once-secret.js';
+import { RoleScopeFields, sitesLabel, sitesOf } from './role-scope-fields.js';
 import { ROLE_NAMES } from './roles.js';
+import { TableHead } from '../../components/table-head.js';
 
 export function UsersTab() {
   const { api, me } = useSession();
   const users = useApi((signal) => api.get<{ users: UserView[] }>('/users', undefined, signal), 'users');
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const [name, setName] = useState('');
   const [role, setRole] = useState('operator');
   const [sites, setSites] = useState('');
 
   const run = async (fn: () => Promise<{ password?: string; user?: UserView } | undefined>, label?: string) => {
-    setError(null);
+    setMessage(null);
     try {
       const r = await fn();
       if (r?.password && label) setSecret({ label, value: r.password });
       users.reload();
     } catch (err) {
-      const e = asApiError(err);
-      setError(`${e.detail} (${e.code})`);
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
   const create = (e: FormEvent) => {
@@ -37,28 +39,13 @@ export function UsersTab() {
   return (
     <>
       {secret && <OnceSecret label={secret.label} secret={secret.value} onDismiss={() => setSecret(null)} />}
-      {error && (
-        <div className="notice error" role="alert">
-          {error}
-        </div>
-      )}
+      <MessageNotice message={message} />
       <form className="toolbar panel" onSubmit={create} aria-label="New user">
         <label>
           Name
           <input value={name} onChange={(e) => setName(e.target.value)} required pattern="[A-Za-z0-9][A-Za-z0-9._@\-]{0,63}" />
         </label>
-        <label>
-          Role
-          <select value={role} onChange={(e) => setRole(e.target.value)}>
-            {ROLE_NAMES.filter((r) => r !== 'ingest').map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sites (comma-separated; empty = all)
-          <input value={sites} onChange={(e) => setSites(e.target.value)} />
-        </label>
+        <RoleScopeFields roles={ROLE_NAMES.filter((r) => r !== 'ingest')} role={role} onRole={setRole} sites={sites} onSites={setSites} />
         <button className="primary" type="submit">
           Add user
         </button>
@@ -66,16 +53,7 @@ export function UsersTab() {
       <LoadState result={users.result} feature="Users">
         {(d) => (
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Sites</th>
-                <th scope="col">Second factor</th>
-                <th scope="col">Created</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Role', 'Sites', 'Second factor', 'Created']} actions="shown" />
             <tbody>
               {d.users.map((u) => (
                 <tr key={u.id}>
@@ -83,7 +61,7 @@ export function UsersTab() {
                     {u.name} {u.disabled && <span className="badge st-offline">disabled</span>}
                   </td>
                   <td>{u.role}</td>
-                  <td>{u.sites.length === 0 ? 'all' : u.sites.join(', ')}</td>
+                  <td>{sitesLabel(u.sites)}</td>
                   <td>{u.totp ? 'enrolled' : u.role === 'admin' || u.role === 'investigator' ? 'not yet (required)' : '—'}</td>
                   <td>{formatDateTime(u.created_at)}</td>
                   <td>

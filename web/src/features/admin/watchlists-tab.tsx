@@ -9,6 +9,8 @@ import { useSession } from '../../session.js';
 import { asApiError, useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
 import { formatDateTime, fromLocalInput, toLocalInput } from '../../time.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
+import { TableHead } from '../../components/table-head.js';
 
 const LISTS = [
   ['plates', 'Licence plates'],
@@ -23,7 +25,7 @@ export function WatchlistsTab() {
   const [reason, setReason] = useState('');
   const [basis, setBasis] = useState('');
   const [expires, setExpires] = useState(() => toLocalInput(Date.now() + 30 * 24 * 3600_000));
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
 
   const add = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -39,8 +41,7 @@ export function WatchlistsTab() {
       setMessage({ kind: 'ok', text: 'Entry added; matching starts now.' });
       entries.reload();
     } catch (err) {
-      const x = asApiError(err);
-      setMessage({ kind: 'error', text: `${x.detail} (${x.code})` });
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
   const remove = async (id: string) => {
@@ -62,11 +63,7 @@ export function WatchlistsTab() {
           </button>
         ))}
       </div>
-      {message && (
-        <div className={`notice ${message.kind === 'error' ? 'error' : ''}`} role={message.kind === 'error' ? 'alert' : 'status'}>
-          {message.text}
-        </div>
-      )}
+      <MessageNotice message={message} />
       <form className="panel" onSubmit={(e) => void add(e)} aria-label="New watchlist entry" style={{ marginTop: '1rem' }}>
         <div className="toolbar">
           <label>
@@ -102,18 +99,7 @@ export function WatchlistsTab() {
             <p className="muted">No entries.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Label</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Legal basis</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Label', 'Reason', 'Legal basis', 'Expires', 'Added']} actions="hidden" />
               <tbody>
                 {d.entries.map((w) => (
                   <tr key={w.id}>

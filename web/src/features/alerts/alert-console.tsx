@@ -16,6 +16,7 @@ import { formatAge, formatTime, toMs } from '../../time.js';
 import { useAlertFeed } from './alert-feed.js';
 import { AlertDetail, type DetailHandle } from './alert-detail.js';
 import { useScreenHelp } from '../../help.js';
+import { FilterSelect } from '../../components/filter-select.js';
 
 type StateFilter = 'unresolved' | (typeof ALERT_STATES)[number];
 
@@ -113,24 +114,8 @@ export function AlertConsole() {
           </span>
         </div>
         <div className="toolbar" role="search" aria-label="Alert filters">
-          <label>
-            Severity
-            <select ref={severityRef} value={severity} onChange={(e) => setSeverity(e.target.value)}>
-              <option value="">all</option>
-              {SEVERITIES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Site
-            <select value={site} onChange={(e) => setSite(e.target.value)}>
-              <option value="">all</option>
-              {sites.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect label="Severity" value={severity} options={SEVERITIES} onChange={setSeverity} selectRef={severityRef} />
+          <FilterSelect label="Site" value={site} options={sites} onChange={setSite} />
           <label>
             State
             <select value={state} onChange={(e) => setState(e.target.value as StateFilter)}>

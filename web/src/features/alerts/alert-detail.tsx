@@ -6,11 +6,12 @@
 import { useImperativeHandle, useRef, useState, type FormEvent, type Ref } from 'react';
 import type { AlertWire } from '../../api.js';
 import { useSession } from '../../session.js';
-import { asApiError } from '../../hooks/use-api.js';
 import { SeverityBadge, StateBadge } from '../../components/badges.js';
 import { formatDateTime, formatTime, toMs } from '../../time.js';
 import { navigate } from '../../router.js';
 import { useAlertFeed } from './alert-feed.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
+import { TableHead } from '../../components/table-head.js';
 
 export type ActionField = 'resolve' | 'snooze' | 'assign' | 'comment';
 
@@ -37,7 +38,7 @@ export function AlertDetail({ alert: a, mayAct, onChanged, ref }: { alert: Alert
   const { api, me } = useSession();
   const feed = useAlertFeed();
   const [busy, setBusy] = useState<Action | null>(null);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const [reason, setReason] = useState('');
   const [comment, setComment] = useState('');
   const [assignee, setAssignee] = useState(me.name);
@@ -61,8 +62,7 @@ export function AlertDetail({ alert: a, mayAct, onChanged, ref }: { alert: Alert
       setMessage({ kind: 'ok', text: done });
       return true;
     } catch (err) {
-      const e = asApiError(err);
-      setMessage({ kind: 'error', text: `${e.detail} (${e.code})` });
+      setMessage({ kind: 'error', text: apiErrorText(err) });
       return false;
     } finally {
       setBusy(null);
@@ -141,11 +141,7 @@ export function AlertDetail({ alert: a, mayAct, onChanged, ref }: { alert: Alert
       <h3>Procedure</h3>
       <div className="procedure">{a.procedure || 'No procedure given by the rule.'}</div>
 
-      {message && (
-        <div className={`notice ${message.kind === 'error' ? 'error' : ''}`} role={message.kind === 'error' ? 'alert' : 'status'}>
-          {message.text}
-        </div>
-      )}
+      <MessageNotice message={message} />
 
       {mayAct && open && (
         <div className="actions">
@@ -227,13 +223,7 @@ export function AlertDetail({ alert: a, mayAct, onChanged, ref }: { alert: Alert
         <>
           <h3>History</h3>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Who', 'What']} />
             <tbody>
               {a.history.map((h, i) => (
                 <tr key={i}>

@@ -11,6 +11,8 @@ import { LoadState } from '../../components/load-state.js';
 import { StatusBadge } from '../../components/badges.js';
 import { formatAge, formatDateTime } from '../../time.js';
 import { navigate } from '../../router.js';
+import { FilterSelect } from '../../components/filter-select.js';
+import { TableHead } from '../../components/table-head.js';
 
 const RANK: Record<DeviceStatus, number> = { fault: 0, offline: 1, unknown: 2, online: 3 };
 const PAGE = 200;
@@ -57,41 +59,15 @@ export function DeviceHealth() {
                 <span className="badge st-online">{counts.online} online</span>
               </p>
               <div className="toolbar" role="search" aria-label="Device filters">
-                <label>
-                  Site
-                  <select value={site} onChange={(e) => setSite(e.target.value)}>
-                    <option value="">all</option>
-                    {sites.map((s) => (
-                      <option key={s}>{s}</option>
-                    ))}
-                  </select>
-                </label>
-                <label>
-                  Status
-                  <select value={status} onChange={(e) => setStatus(e.target.value)}>
-                    <option value="">all</option>
-                    {(['fault', 'offline', 'unknown', 'online'] as const).map((s) => (
-                      <option key={s}>{s}</option>
-                    ))}
-                  </select>
-                </label>
+                <FilterSelect label="Site" value={site} options={sites} onChange={setSite} />
+                <FilterSelect label="Status" value={status} options={['fault', 'offline', 'unknown', 'online']} onChange={setStatus} />
                 <label>
                   Name, id or zone
                   <input value={text} onChange={(e) => setText(e.target.value)} type="search" />
                 </label>
               </div>
               <table aria-label="Devices, faulty and offline first">
-                <thead>
-                  <tr>
-                    <th scope="col">Status</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Site / zone</th>
-                    <th scope="col">Last seen</th>
-                    <th scope="col">Heartbeat</th>
-                    <th scope="col">Battery</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Status', 'Device', 'Type', 'Site / zone', 'Last seen', 'Heartbeat', 'Battery']} />
                 <tbody>
                   {list.slice(0, shownCount).map((d) => {
                     const b = batteryOf.get(d.id);

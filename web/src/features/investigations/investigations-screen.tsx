@@ -8,10 +8,12 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { InvestigationView, SightingsResult } from '../../../../src/privacy/investigations.js';
 import { useSession, can } from '../../session.js';
-import { asApiError, useApi } from '../../hooks/use-api.js';
+import { useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
 import { formatDateTime, fromLocalInput, toLocalInput } from '../../time.js';
-import { summariseData } from '../search/event-summary.js';
+import { EventTable } from '../search/event-table.js';
+import { apiErrorText, MessageNotice, type Message } from '../../components/message-notice.js';
+import { TableHead } from '../../components/table-head.js';
 
 const CLASSES = [
   ['plate', 'Licence plate'],
@@ -23,7 +25,7 @@ export function InvestigationsScreen() {
   const { api, me } = useSession();
   const list = useApi((signal) => api.get<{ investigations: InvestigationView[] }>('/investigations', undefined, signal), 'list', 20_000);
   const [results, setResults] = useState<SightingsResult | null>(null);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
   const mayRequest = can(me, 'investigations.request');
 
   const run = async (fn: () => Promise<unknown>, ok: string) => {
@@ -33,8 +35,7 @@ export function InvestigationsScreen() {
       setMessage({ kind: 'ok', text: ok });
       list.reload();
     } catch (err) {
-      const e = asApiError(err);
-      setMessage({ kind: 'error', text: `${e.detail} (${e.code})` });
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
 
@@ -43,8 +44,7 @@ export function InvestigationsScreen() {
     try {
       setResults(await api.get<SightingsResult>(`/investigations/${encodeURIComponent(id)}/results`));
     } catch (err) {
-      const e = asApiError(err);
-      setMessage({ kind: 'error', text: `${e.detail} (${e.code})` });
+      setMessage({ kind: 'error', text: apiErrorText(err) });
     }
   };
 
@@ -55,11 +55,7 @@ export function InvestigationsScreen() {
         Looking up where one plate, credential or device was seen is an investigation: it needs a case id and a reason, stays within retention, is approved by a second person and is written
         to the audit log and counted in the transparency report.
       </p>
-      {message && (
-        <div className={`notice ${message.kind === 'error' ? 'error' : ''}`} role={message.kind === 'error' ? 'alert' : 'status'}>
-          {message.text}
-        </div>
-      )}
+      <MessageNotice message={message} />
       {mayRequest && <RequestForm onSubmit={(body) => run(() => api.send('POST', '/investigations/sightings', body), 'Request filed; it waits for a second person to approve it.')} />}
 
       <LoadState result={list.result} feature="Investigations">
@@ -72,16 +68,7 @@ export function InvestigationsScreen() {
               <p className="muted">No requests yours or awaiting your approval.</p>
             ) : (
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Case</th>
-                    <th scope="col">What</th>
-                    <th scope="col">Period</th>
-                    <th scope="col">Requested</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Case', 'What', 'Period', 'Requested', 'State']} actions="shown" />
                 <tbody>
                   {investigations.map((i) => (
                     <tr key={i.id}>
@@ -227,30 +214,7 @@ function Results({ r, onClose }: { r: SightingsResult; onClose: () => void }) {
       {r.events.length === 0 ? (
         <p className="muted">Not seen in this period.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Device</th>
-              <th scope="col">Site / zone</th>
-              <th scope="col">Data</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.events.map((e) => (
-              <tr key={e.seq}>
-                <td className="mono">{formatDateTime(e.ts)}</td>
-                <td>{e.kind}</td>
-                <td className="mono">{e.device}</td>
-                <td>
-                  {e.site} / {e.zone ?? '—'}
-                </td>
-                <td className="mono">{summariseData(e.data)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <EventTable events={r.events} />
       )}
     </section>
   );

@@ -12,6 +12,7 @@ export const SEARCH_KINDS = [
   'camera.tamper',
   'camera.video_loss',
   'lpr.read',
+  'lpr.watchlist_hit',
   'access.granted',
   'access.denied',
   'access.door_forced',

@@ -10,9 +10,9 @@ import { useApi } from '../../hooks/use-api.js';
 import { navigate, useSearchParams } from '../../router.js';
 import { LoadState } from '../../components/load-state.js';
 import { UplotChart } from '../../components/uplot-chart.js';
-import { formatDateTime, fromLocalInput, toLocalInput } from '../../time.js';
+import { fromLocalInput, toLocalInput } from '../../time.js';
 import { SEARCH_KINDS, FAMILIES } from './kinds.js';
-import { summariseData } from './event-summary.js';
+import { EventTable } from './event-table.js';
 import { densify } from './densify.js';
 
 const FIELDS = ['from', 'to', 'site', 'zone', 'device', 'kind'] as const;
@@ -148,30 +148,7 @@ export function SearchScreen() {
             {p.events.length === 0 ? (
               <p className="muted">No events match.</p>
             ) : (
-              <table data-testid="search-results">
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Site / zone</th>
-                    <th scope="col">Data</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {p.events.map((e) => (
-                    <tr key={e.seq}>
-                      <td className="mono">{formatDateTime(e.ts)}</td>
-                      <td>{e.kind}</td>
-                      <td className="mono">{e.device}</td>
-                      <td>
-                        {e.site} / {e.zone ?? '—'}
-                      </td>
-                      <td className="mono">{summariseData(e.data)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <EventTable events={p.events} testId="search-results" />
             )}
             <p className="muted">Identifiers (plates, credentials, MAC addresses) appear only as pseudonyms.</p>
           </section>

@@ -11,6 +11,7 @@ import { useApi } from '../../hooks/use-api.js';
 import { LoadState } from '../../components/load-state.js';
 import { UplotChart } from '../../components/uplot-chart.js';
 import { align, occupancyRows, seriesOf, type Series, type StatsAnswer } from './stats-shapes.js';
+import { TableHead } from '../../components/table-head.js';
 
 const RANGES = { '6h': 6 * 3600_000, '24h': 24 * 3600_000, '7d': 7 * 24 * 3600_000 } as const;
 type Range = keyof typeof RANGES;
@@ -93,14 +94,7 @@ export function StatsScreen() {
               if (rows.length === 0) return <p className="muted">No zones report occupancy.</p>;
               return (
                 <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Site</th>
-                      <th scope="col">Zone</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">People</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Site', 'Zone', 'Source', 'People']} />
                   <tbody>
                     {rows.map((r) => (
                       <tr key={`${r.site}/${r.zone}/${r.source}`}>
