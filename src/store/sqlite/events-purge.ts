@@ -11,7 +11,6 @@
  * Dedupe entries go with their events, so the dedupe table never outgrows retention.
  */
 import type { Db } from './connection.js';
-import { numericDedupeKey } from './dedupe-key.js';
 import type { EventWriter } from './events-writer.js';
 import { dayOf, dayStart, partitionTable, type PartitionRef } from './partitions.js';
 
@@ -36,7 +35,7 @@ export function* purgeSteps(db: Db, writer: EventWriter, kinds: readonly string[
   const parts = db
     .prepare(`SELECT kind, day, n FROM ev_parts WHERE kind IN (${kindIds.map(() => '?').join(',')}) AND day <= ? ORDER BY day, kind`)
     .all(...kindIds, dayOf(before - 1)) as Part[];
-  const undedupe = forgetIds(db, writer);
+  const undedupe = forgetIds(writer);
   let deleted = 0;
   for (const p of parts) {
     if (dayStart(p.day + 1) <= before) deleted += yield* dropPartition(db, writer, p, undedupe);
@@ -88,15 +87,9 @@ function* deleteBefore(db: Db, writer: EventWriter, p: Part, before: number, und
 
 type Forget = (dev: number, id: string) => void;
 
-/** Deletes the dedupe entry of a purged event from whichever table holds its key. */
-function forgetIds(db: Db, writer: EventWriter): Forget {
-  const num = db.prepare('DELETE FROM ev_dedupe_num WHERE dev = ? AND k = ?');
-  const text = db.prepare('DELETE FROM ev_dedupe WHERE dev = ? AND id = ?');
-  return (dev, id) => {
-    const k = numericDedupeKey(writer.names.value(dev), id);
-    if (k === null) text.run(dev, id);
-    else num.run(dev, k);
-  };
+/** Forgets the dedupe entry of a purged event (dedupe-runs.ts); the step flushes before it commits. */
+function forgetIds(writer: EventWriter): Forget {
+  return (dev, id) => writer.dedupe.forget(dev, writer.names.value(dev), id);
 }
 
 function dropTable(db: Db, writer: EventWriter, p: PartitionRef): void {

@@ -1,14 +1,14 @@
 /**
  * The write side of the events section, run on the writer worker. `appendMany` stores several
- * append calls in ONE transaction (group commit, see writer-worker.ts): per event one dedupe probe
- * (when it has an id) and one insert into its partition, every statement prepared once; the
+ * append calls in ONE transaction (group commit, see writer-worker.ts): per event a dedupe check
+ * (when it has an id, dedupe-runs.ts) and one insert into its partition, every statement prepared once; the
  * partition counts, the seq high-water mark and the device liveness are written in the same
  * transaction, so a commit is all-or-nothing (SPEC §7).
  */
 import type { Db, Statement } from './connection.js';
 import type { Names } from './names.js';
 import { DUPLICATE, type EncodedBatch } from './batch.js';
-import { numericDedupeKey } from './dedupe-key.js';
+import { DedupeIndex } from './dedupe-runs.js';
 import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS } from './partitions.js';
 import type { LivenessUpdate } from '../store.js';
 
@@ -28,15 +28,16 @@ export class EventWriter {
   private parts = new Map<number, Map<number, Partition>>();
   private touched: Partition[] = [];
   private schemaVersion = -1;
-  private readonly st: Record<'dedupeNum' | 'dedupeText' | 'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema', Statement>;
+  private readonly st: Record<'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema', Statement>;
+
+  readonly dedupe: DedupeIndex;
 
   constructor(
     private readonly db: Db,
     readonly names: Names,
   ) {
+    this.dedupe = new DedupeIndex(db);
     this.st = {
-      dedupeNum: db.prepare('INSERT OR IGNORE INTO ev_dedupe_num (dev, k) VALUES (?, ?)'),
-      dedupeText: db.prepare('INSERT OR IGNORE INTO ev_dedupe (dev, id) VALUES (?, ?)'),
       presence: db.prepare('INSERT OR IGNORE INTO ev_presence (dev, day, kind) VALUES (?, ?, ?)'),
       count: db.prepare('INSERT INTO ev_parts (kind, day, n) VALUES (?, ?, ?) ON CONFLICT (kind, day) DO UPDATE SET n = n + excluded.n'),
       readSeq: db.prepare("SELECT value FROM ev_meta WHERE key = 'last_seq'").pluck(),
@@ -57,11 +58,31 @@ export class EventWriter {
         return res;
       })();
       this.names.committed();
+      this.dedupe.committed();
       this.schemaVersion = this.readSchemaVersion();
       return out;
     } catch (err) {
       this.seq = seqBefore;
       this.names.rolledBack();
+      this.dedupe.reset();
+      this.forgetAll();
+      throw err;
+    }
+  }
+
+  /** Runs one purge step (events-purge.ts) in its own transaction, keeping the dedupe index in step. */
+  purgeStep(steps: Generator<void, number, void>): IteratorResult<void, number> {
+    try {
+      const r = this.db.transaction(() => {
+        this.dedupe.begin();
+        const step = steps.next();
+        this.dedupe.flush();
+        return step;
+      })();
+      this.dedupe.committed();
+      return r;
+    } catch (err) {
+      this.dedupe.reset();
       this.forgetAll();
       throw err;
     }
@@ -83,6 +104,7 @@ export class EventWriter {
     const stored = this.st.readSeq.get();
     if (typeof stored === 'number' && stored > this.seq) this.seq = stored;
     if (this.readSchemaVersion() !== this.schemaVersion) this.forgetAll();
+    this.dedupe.begin();
     this.touched = [];
   }
 
@@ -93,9 +115,8 @@ export class EventWriter {
       const device = b.device[i] as string;
       const dev = names.intern(device);
       const id = b.id[i] ?? null;
-      // Dedupe (SPEC §2): the (dev, key) primary key refuses a repeat — of an earlier batch or of
-      // an earlier member of this one — in the same probe that records a new id.
-      if (id !== null && this.recordId(dev, device, id) === 0) {
+      // Dedupe (SPEC §2): a repeat of an earlier batch or of an earlier member of this one.
+      if (id !== null && !this.dedupe.record(dev, device, id)) {
         out[i] = DUPLICATE;
         continue;
       }
@@ -115,13 +136,8 @@ export class EventWriter {
     return out;
   }
 
-  /** 1 when the id is new (and now recorded), 0 when it repeats one. */
-  private recordId(dev: number, device: string, id: string): number {
-    const k = numericDedupeKey(device, id);
-    return (k === null ? this.st.dedupeText.run(dev, id) : this.st.dedupeNum.run(dev, k)).changes;
-  }
-
   private finish(): void {
+    this.dedupe.flush();
     for (const p of this.touched) {
       this.st.count.run(p.kind, p.day, p.added);
       p.added = 0;

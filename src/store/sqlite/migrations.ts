@@ -45,6 +45,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE device_secrets (device TEXT PRIMARY KEY, hash TEXT NOT NULL, created_at INTEGER NOT NULL);
   CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // 2 — runs of device-numbered ids (dedupe-runs.ts); ev_dedupe_num keeps the numbers outside runs
+  `
+  CREATE TABLE ev_dedupe_runs (dev INTEGER NOT NULL, head INTEGER NOT NULL, runs TEXT NOT NULL, loose_max INTEGER NOT NULL,
+    PRIMARY KEY (dev, head)) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

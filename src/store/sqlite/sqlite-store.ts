@@ -41,7 +41,7 @@ export interface SqliteStore extends Store {
 }
 
 /** Page cache per connection, MiB: the writer's holds the hot index pages of an ingest transaction. */
-const CACHE_MIB = { main: 8, writer: 64, reader: 32 } as const;
+const CACHE_MIB = { main: 4, writer: 32, reader: 16 } as const;
 /** Background checkpoint period, ms. */
 const CHECKPOINT_MS = 200;
 

@@ -116,7 +116,7 @@ function start(data: WriterData): void {
     const task = purges[0];
     if (!task) return;
     try {
-      const r = inGate(() => db.transaction(() => task.steps.next())());
+      const r = inGate(() => events.purgeStep(task.steps));
       if (r.done) {
         purges.shift();
         reply(task.id, r.value);
