@@ -105,3 +105,12 @@ describe('findProhibited', () => {
     expect(findProhibited({})).toBeNull();
   });
 });
+
+describe('verdict cache', () => {
+  it('stays correct when a sender floods it with invented names', () => {
+    expect(isProhibitedField('gender')).toBe(true);
+    for (let i = 0; i < 10_050; i++) expect(isProhibitedField(`sensor_field_${i}`)).toBe(false);
+    expect(isProhibitedField('gender')).toBe(true);
+    expect(isProhibitedField('zone')).toBe(false);
+  });
+});

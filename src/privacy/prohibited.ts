@@ -89,7 +89,23 @@ export function normaliseFieldName(name: string): string {
   return fieldWords(name).join('');
 }
 
+/**
+ * Field names repeat across millions of events (`zone`, `plate`, `confidence`…), so each name's
+ * verdict is computed once. Bounded: a sender inventing names cannot grow it past VERDICT_CACHE_MAX.
+ */
+const VERDICT_CACHE_MAX = 10_000;
+const verdicts = new Map<string, boolean>();
+
 export function isProhibitedField(name: string): boolean {
+  const cached = verdicts.get(name);
+  if (cached !== undefined) return cached;
+  const verdict = judgeFieldName(name);
+  if (verdicts.size >= VERDICT_CACHE_MAX) verdicts.clear();
+  verdicts.set(name, verdict);
+  return verdict;
+}
+
+function judgeFieldName(name: string): boolean {
   const words = fieldWords(name);
   if (words.length === 0) return false;
   const joined = words.join('');
