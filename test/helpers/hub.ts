@@ -19,6 +19,8 @@ export interface TestHub extends Hub {
 }
 
 export async function startTestHub(overrides: ConfigOverrides = {}, clock?: Clock): Promise<TestHub> {
+  // A data dir the test did not choose is ours to remove at close; one it passed in, it may reopen.
+  const ownDir = !('data_dir' in overrides);
   const config = testConfig({
     data_dir: tempDir(),
     http: { port: 0 },
@@ -38,7 +40,7 @@ export async function startTestHub(overrides: ConfigOverrides = {}, clock?: Cloc
     // Temp data dirs are removed with the hub, so test runs leave nothing behind.
     async close() {
       await close();
-      rmSync(config.data_dir, { recursive: true, force: true });
+      if (ownDir) rmSync(config.data_dir, { recursive: true, force: true });
     },
     adminToken,
     ingestToken,

@@ -72,7 +72,7 @@ describe('investigations over HTTP (SPEC §4.5)', () => {
   });
 
   it('refuses a period outside retention or in the future with 422', async () => {
-    const old = await hub.api('/investigations/sightings', { method: 'POST', token: alice, body: body({ from: new Date(Date.now() - 80 * 3_600_000).toISOString() }) });
+    const old = await hub.api('/investigations/sightings', { method: 'POST', token: alice, body: body({ from: new Date(Date.now() - 31 * 86_400_000).toISOString() }) });
     expect(old.status).toBe(422);
     expect(((await old.json()) as { detail: string }).detail).toMatch(/retention/);
     const future = await hub.api('/investigations/sightings', { method: 'POST', token: alice, body: body({ to: Date.now() + 3_600_000 }) });
