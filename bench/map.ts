@@ -17,6 +17,7 @@ import { startHub } from '../src/hub.js';
 import { createLogger } from '../src/core/log.js';
 import type { DeviceInput, DeviceType } from '../src/core/device.js';
 import { ensureDashboardBuilt, launchChromium, login, ROOT } from '../test/e2e/web/harness.js';
+import { createRng } from '../src/sim/rng.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,21 +36,10 @@ const TARGETS = { firstRenderMs: 2000, frameP95Ms: 33, frameP99Ms: 50, viewportQ
 
 const TYPES: readonly DeviceType[] = ['camera', 'lpr', 'access', 'fire', 'env', 'wifi', 'meter', 'other'];
 
-/** Deterministic PRNG (mulberry32) so every run places the same devices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A city's worth of devices: 40 districts (dense blobs) over ~20 km, around Lisbon's waterfront. */
 function devices(n: number): DeviceInput[] {
-  const r = rng(42);
+  const r = createRng(42).next;
   const centres = Array.from({ length: 40 }, () => ({ lat: 38.72 + (r() - 0.5) * 0.18, lon: -9.14 + (r() - 0.5) * 0.24, spread: 0.002 + r() * 0.01 }));
   const out: DeviceInput[] = [];
   for (let i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  */
 import { sealSafeEvent, type SafeEvent } from '../src/core/event.js';
 import type { Device, DeviceType } from '../src/core/device.js';
+import { createRng } from '../src/sim/rng.js';
 
 export interface DistrictOptions {
   readonly devices: number;
@@ -33,17 +34,6 @@ const PROFILES: readonly Profile[] = [
   { type: 'meter', prefix: 'meter', data: (r) => ({ kind: 'telemetry.reading', data: { metric: 'power_kw', value: Math.round(r() * 10_000) / 100, unit: 'kW' } }) },
 ];
 
-/** mulberry32: a tiny seeded PRNG, good enough for synthetic payloads. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const profileOf = (d: number) => PROFILES[d % PROFILES.length] as Profile;
 export const deviceId = (d: number) => `${profileOf(d).prefix}-${String(d).padStart(4, '0')}`;
@@ -71,7 +61,7 @@ export class District {
   private readonly sites: string[];
 
   constructor(private readonly o: DistrictOptions) {
-    this.r = prng(o.seed ?? 42);
+    this.r = createRng(o.seed ?? 42).next;
     this.counters = new Uint32Array(o.devices);
     this.ids = Array.from({ length: o.devices }, (_, d) => deviceId(d));
     this.sites = Array.from({ length: o.devices }, (_, d) => siteOf(d));

@@ -4,7 +4,7 @@
  */
 export interface Rng {
   /** Uniform in [0, 1). */
-  next(): number;
+  next(this: void): number;
   /** Uniform integer in [min, max] (inclusive). */
   int(min: number, max: number): number;
   /** Uniform in [min, max). */
