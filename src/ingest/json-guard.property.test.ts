@@ -106,6 +106,26 @@ describe('NDJSON (properties)', () => {
     );
   });
 
+  it('gives each line the verdict parseBoundedJson gives it alone, short lines (parsed, then depth-checked) and long ones (scanned) alike', () => {
+    const nested = fc.tuple(fc.integer({ min: 0, max: 24 }), fc.constantFrom('[', '{"a":'), fc.string({ maxLength: 30 })).map(([n, open, leaf]) => {
+      const close = open === '[' ? ']' : '}';
+      return `${open.repeat(n)}${JSON.stringify(leaf)}${close.repeat(n)}`;
+    });
+    const padded = nested.map((l) => `{"pad":"${'x'.repeat(5000)}","v":${l}}`);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(nested, padded), { minLength: 1, maxLength: 6 }), fc.integer({ min: 2, max: 20 }), fc.integer({ min: 16, max: 6000 }), (lines, maxDepth, maxString) => {
+        const limits = { maxDepth, maxString };
+        const items = parseNdjson(lines.join('\n'), limits, 100);
+        items.forEach((it, i) => {
+          const alone = outcome(() => parseBoundedJson(lines[i] ?? '', limits));
+          if (it.ok) expect(alone).toEqual({ ok: true, value: it.value });
+          else expect(alone).toEqual({ ok: false, code: it.error.code });
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses more than maxItems lines with batch_too_large, and never fewer', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 20 }), (n, max) => {

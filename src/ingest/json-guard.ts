@@ -26,12 +26,23 @@ export function scanJson(text: string, limits: JsonLimits, start = 0, end = text
   while (i < end) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      const s = ++i;
-      while (i < end) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
-        else i++;
+      // The closing quote is the next one not escaped by an odd run of backslashes; indexOf finds
+      // candidates natively, which matters because most of an event's text is inside strings.
+      const s = i + 1;
+      let from = s;
+      for (;;) {
+        const q = text.indexOf('"', from);
+        if (q === -1 || q >= end) {
+          i = end; // unterminated: JSON.parse reports it
+          break;
+        }
+        let b = q - 1;
+        while (b >= s && text.charCodeAt(b) === BACKSLASH) b--;
+        if ((q - 1 - b) % 2 === 0) {
+          i = q;
+          break;
+        }
+        from = q + 1;
       }
       if (i - s > limits.maxString) {
         throw new ParapetError('string_too_long', `a string of ${i - s} characters exceeds the limit of ${limits.maxString}`);
@@ -70,15 +81,16 @@ export function parseNdjson(text: string, limits: JsonLimits, maxItems: number):
   while (pos < n) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = n;
-    let lineEnd = nl;
-    if (lineEnd > pos && text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd--;
-    if (lineEnd > pos && text.slice(pos, lineEnd).trim().length > 0) {
+    let start = pos;
+    while (start < nl && isJsonSpace(text.charCodeAt(start))) start++;
+    // A blank line carries no item (other Unicode white space counts as blank too, as String#trim says).
+    const blank = start === nl || (text.charCodeAt(start) > 0x7f && text.slice(start, nl).trim().length === 0);
+    if (!blank) {
       if (out.length >= maxItems) {
         throw new ParapetError('batch_too_large', `more than ${maxItems} events in one request`);
       }
       try {
-        scanJson(text, limits, pos, lineEnd);
-        out.push({ ok: true, value: JSON.parse(text.slice(pos, lineEnd)) as unknown });
+        out.push({ ok: true, value: parseLine(text, start, nl, limits) });
       } catch (err) {
         out.push({ ok: false, error: err instanceof ParapetError ? err : new ParapetError('invalid_json', (err as Error).message) });
       }
@@ -86,4 +98,41 @@ export function parseNdjson(text: string, limits: JsonLimits, maxItems: number):
     pos = nl + 1;
   }
   return out;
+}
+
+/**
+ * Lines up to SHORT_LINE characters are parsed first and their depth checked on the result: such a
+ * line can nest at most SHORT_LINE / 2 levels, so parsing it allocates little whatever it holds, and
+ * no string in it can be longer than the limit when the line itself is not. Longer lines are scanned
+ * before JSON.parse sees them, so a deep or huge line is refused without being built.
+ */
+const SHORT_LINE = 4096;
+
+function parseLine(text: string, start: number, end: number, limits: JsonLimits): unknown {
+  const len = end - start;
+  if (len > SHORT_LINE || len - 2 > limits.maxString) {
+    scanJson(text, limits, start, end);
+    return JSON.parse(text.slice(start, end)) as unknown;
+  }
+  const value = JSON.parse(text.slice(start, end)) as unknown;
+  if (nestsDeeper(value, limits.maxDepth)) throw new ParapetError('json_too_deep', `JSON nests deeper than ${limits.maxDepth} levels`);
+  return value;
+}
+
+/** Whether arrays/objects in `value` nest more than `left` levels (recursion bounded by SHORT_LINE / 2). */
+function nestsDeeper(value: unknown, left: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (left === 0) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (nestsDeeper(v, left - 1)) return true;
+    return false;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) if (Object.hasOwn(obj, k) && nestsDeeper(obj[k], left - 1)) return true;
+  return false;
+}
+
+/** JSON's own white space (RFC 8259): space, tab, line feed, carriage return. */
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { foldConfusables, normaliseCredential, normaliseIdentifier, normaliseMac, normalisePlate } from './normalise.js';
+import { foldConfusables, normaliseCredential, normaliseCredentialUnicode, normaliseIdentifier, normaliseMac, normalisePlate, normalisePlateUnicode } from './normalise.js';
 import { ParapetError } from '../core/errors.js';
 
 describe('normalisePlate', () => {
@@ -104,5 +104,24 @@ describe('normaliseIdentifier', () => {
 describe('foldConfusables', () => {
   it('leaves Latin text alone', () => {
     expect(foldConfusables('GENDER')).toBe('GENDER');
+  });
+});
+
+describe('the printable-ASCII short path', () => {
+  it('gives exactly what the full Unicode normalisation gives, for plates and credentials', () => {
+    const ascii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 24 });
+    fc.assert(
+      fc.property(ascii, (raw) => {
+        expect(normalisePlate(raw)).toBe(normalisePlateUnicode(raw));
+        expect(normaliseCredential(raw)).toBe(normaliseCredentialUnicode(raw));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('leaves anything else to the full path (a tab, a Cyrillic look-alike)', () => {
+    expect(normalisePlate('AB\t12')).toBe('AB12');
+    expect(normalisePlate('АВ 123')).toBe('AB123');
+    expect(normaliseCredential('ab\u200b 12')).toBe('AB12');
   });
 });

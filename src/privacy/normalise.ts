@@ -54,7 +54,20 @@ export function foldConfusables(upper: string): string {
   return out;
 }
 
+/**
+ * Printable ASCII needs none of the Unicode steps (NFKC, invisible characters, look-alike folding and
+ * NFC all leave it unchanged), so it takes a short path; normalise.test.ts proves both paths agree.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const NON_ALNUM_ASCII = /[^A-Z0-9]/g;
+
 export function normalisePlate(raw: string): string {
+  if (PRINTABLE_ASCII.test(raw)) return raw.toUpperCase().replace(NON_ALNUM_ASCII, '');
+  return normalisePlateUnicode(raw);
+}
+
+/** The full plate normalisation, for any input (exported for the test that compares the paths). */
+export function normalisePlateUnicode(raw: string): string {
   const visible = raw.normalize('NFKC').replace(INVISIBLE, '').toUpperCase();
   return foldConfusables(visible.replace(NON_PLATE_CHAR, '')).normalize('NFC');
 }
@@ -70,6 +83,12 @@ export function normaliseMac(raw: string): string {
 }
 
 export function normaliseCredential(raw: string): string {
+  if (PRINTABLE_ASCII.test(raw)) return raw.replaceAll(' ', '').toUpperCase();
+  return normaliseCredentialUnicode(raw);
+}
+
+/** The full credential normalisation, for any input (exported for the test that compares the paths). */
+export function normaliseCredentialUnicode(raw: string): string {
   return raw.normalize('NFKC').replace(INVISIBLE, '').replace(/\s/gu, '').toUpperCase();
 }
 

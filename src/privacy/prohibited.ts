@@ -136,28 +136,55 @@ function declaredAttribute(obj: Record<string, unknown>): string | null {
   return null;
 }
 
+/** One step of a hit's path, innermost first: an object key or an array index. */
+type Step = string | number;
+
+/**
+ * The steps to the first prohibited field, innermost first, or null. The path string is built only
+ * for a hit: this walk runs on every ingested event, and almost every event is clean.
+ */
+function walk(value: unknown): Step[] | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === null || typeof v !== 'object') continue;
+      const hit = walk(v);
+      if (hit !== null) {
+        hit.push(i);
+        return hit;
+      }
+    }
+    return null;
+  }
+  const obj = value as Record<string, unknown>;
+  const declared = declaredAttribute(obj);
+  if (declared !== null) return [declared];
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) continue;
+    if (isProhibitedField(k)) return [k];
+    const v = obj[k];
+    if (v === null || typeof v !== 'object') continue;
+    const hit = walk(v);
+    if (hit !== null) {
+      hit.push(k);
+      return hit;
+    }
+  }
+  return null;
+}
+
 /**
  * The path of the first prohibited field in `value` (e.g. "data.person.gender"), or null.
  * Walks objects and arrays; depth is already bounded by the JSON decoder (SPEC §5.6).
  */
 export function findProhibited(value: unknown, path = ''): string | null {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const hit = findProhibited(value[i], `${path}[${i}]`);
-      if (hit !== null) return hit;
-    }
-    return null;
+  const steps = walk(value);
+  if (steps === null) return null;
+  let out = path;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i] as Step;
+    out = typeof s === 'number' ? `${out}[${s}]` : segment(out, s);
   }
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const declared = declaredAttribute(obj);
-    if (declared !== null) return segment(path, declared);
-    for (const [k, v] of Object.entries(obj)) {
-      const here = segment(path, k);
-      if (isProhibitedField(k)) return here;
-      const hit = findProhibited(v, here);
-      if (hit !== null) return hit;
-    }
-  }
-  return null;
+  return out;
 }

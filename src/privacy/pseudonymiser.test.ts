@@ -35,6 +35,8 @@ describe('pseudonymiser', () => {
   it('length-prefixes class and value so no two pairs share an input', () => {
     expect(canonicalInput('plate', 'AB').equals(canonicalInput('plate', 'AB'))).toBe(true);
     expect(canonicalInput('plate', 'AB')).toEqual(Buffer.from([0, 0, 0, 5, ...Buffer.from('plate'), 0, 0, 0, 2, 65, 66]));
+    // Lengths are in UTF-8 bytes: a 'Д' is two.
+    expect(canonicalInput('plate', 'Д1')).toEqual(Buffer.from([0, 0, 0, 5, ...Buffer.from('plate'), 0, 0, 0, 3, 0xd0, 0x94, 0x31]));
   });
 
   it('matches pseudonymOf for the same key and epoch', () => {

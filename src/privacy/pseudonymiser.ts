@@ -22,13 +22,13 @@ export interface Pseudonymiser {
 
 /** Length-prefixed canonical input, so (class, value) pairs can never collide by concatenation. */
 export function canonicalInput(idClass: IdentifierClass, normalised: string): Buffer {
-  const c = Buffer.from(idClass, 'utf8');
-  const v = Buffer.from(normalised, 'utf8');
-  const out = Buffer.allocUnsafe(8 + c.length + v.length);
-  out.writeUInt32BE(c.length, 0);
-  c.copy(out, 4);
-  out.writeUInt32BE(v.length, 4 + c.length);
-  v.copy(out, 8 + c.length);
+  const cl = Buffer.byteLength(idClass, 'utf8');
+  const vl = Buffer.byteLength(normalised, 'utf8');
+  const out = Buffer.allocUnsafe(8 + cl + vl);
+  out.writeUInt32BE(cl, 0);
+  out.write(idClass, 4, 'utf8');
+  out.writeUInt32BE(vl, 4 + cl);
+  out.write(normalised, 8 + cl, 'utf8');
   return out;
 }
 

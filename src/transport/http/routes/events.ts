@@ -42,10 +42,13 @@ export const eventRoutes: RouteModule = (app, deps) => {
     async (req, reply) => {
       const principal = principalOf(req);
       const { inputs, single } = decodeBody(req.body, String(req.headers['content-type'] ?? ''), limits, deps.config.http.max_batch);
+      // Only the count is needed after the commit: the decoded items are garbage once the
+      // pipeline has made its own events, and should not live (and be promoted) meanwhile.
+      const count = inputs.length;
       const out = await deps.pipeline.ingest(inputs, { principal });
       const body = { accepted: out.accepted, duplicates: out.duplicates, rejected: out.rejected };
       const first = out.rejected[0];
-      if (first && out.accepted === 0 && out.duplicates === 0 && (single || out.rejected.length === inputs.length)) {
+      if (first && out.accepted === 0 && out.duplicates === 0 && (single || out.rejected.length === count)) {
         const e = new ParapetError(first.error, first.detail);
         return reply.status(e.status).send({ ...e.toBody(), ...body });
       }
