@@ -145,6 +145,7 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
     retentionByKind: retentionByKind(config),
     commitBatch: config.ingest.commit_batch,
     commitDelayMs: config.ingest.commit_delay_ms,
+    commitInFlight: config.ingest.commit_in_flight,
     onError: (where, err) => log.error({ where, err }, 'ingest failure'),
     // Counts-only Wi-Fi (SPEC §4.4): sightings are aggregated in memory and never stored.
     divert: (e) => {

@@ -73,6 +73,11 @@ export const ConfigSchema = Type.Object(
         commit_batch: Type.Integer({ minimum: 1, default: 20_000 }),
         /** Longest an accepted event waits before its transaction commits, ms. */
         commit_delay_ms: Type.Integer({ minimum: 0, default: 5 }),
+        /**
+         * Store appends outstanding at once: the store commits one group while the next is decoded
+         * and validated. 1 makes appends strictly one after the other.
+         */
+        commit_in_flight: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
       },
       strict,
     ),

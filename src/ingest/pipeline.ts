@@ -48,6 +48,8 @@ export interface PipelineOptions {
   readonly retentionByKind: ReadonlyMap<string, number>;
   readonly commitBatch: number;
   readonly commitDelayMs: number;
+  /** Store appends outstanding at once (stages/append.ts). */
+  readonly commitInFlight: number;
   readonly onError: (where: string, err: unknown) => void;
   /**
    * Takes an accepted event out of storage (true = consumed): counts-only Wi-Fi sightings are
@@ -86,9 +88,9 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
           o.onError('after-commit', err);
         }
       },
+      abandoned: (liveness) => o.registry.abandoned(liveness),
     },
-    o.commitBatch,
-    o.commitDelayMs,
+    { maxBatch: o.commitBatch, delayMs: o.commitDelayMs, maxInFlight: o.commitInFlight },
   );
 
   const violation = (device: string, site: string, zone: string | null, field: string, now: number): SafeEvent =>
@@ -102,7 +104,8 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
     const safeIndex: number[] = [];
     const violations: SafeEvent[] = [];
     const diverted: SafeEvent[] = [];
-    const seenIds = new Set<string>();
+    // Ids seen in this batch, per device (no per-event key string to build and hash).
+    const seenIds = new Map<string, Set<string>>();
     let duplicates = 0;
 
     for (let i = 0; i < inputs.length; i++) {
@@ -130,13 +133,14 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
         const device = resolveDevice(raw.device, o.registry, ctx.principal);
         const event = pseudonymiseEvent(raw, device, now, o.pseudonymiser);
         if (event.id !== null) {
-          const key = `${event.device}\u0000${event.id}`;
-          if (seenIds.has(key)) {
+          let ids = seenIds.get(event.device);
+          if (!ids) seenIds.set(event.device, (ids = new Set()));
+          if (ids.has(event.id)) {
             seqs[i] = 'duplicate';
             duplicates++;
             continue;
           }
-          seenIds.add(key);
+          ids.add(event.id);
         }
         if (o.divert?.(event)) {
           diverted.push(event);

@@ -7,6 +7,8 @@ import { createPipeline, statusEvents } from '../ingest/pipeline.js';
 import { createPseudonymiser } from '../privacy/pseudonymiser.js';
 import type { Principal } from '../auth/principal.js';
 import type { Store } from '../store/store.js';
+import { sealSafeEvent } from '../core/event.js';
+import type { EventKind } from '../core/kinds.js';
 
 const ingest: Principal = { kind: 'token', id: 't', name: 't', role: 'ingest', sites: [] };
 
@@ -29,6 +31,7 @@ function setup(store: Store = createMemoryStore(), clock = new FakeClock()) {
     retentionByKind: new Map(),
     commitBatch: 1000,
     commitDelayMs: 0,
+    commitInFlight: 2,
     onError: (_w, err) => {
       throw err;
     },
@@ -94,5 +97,31 @@ describe('device registry and status events', () => {
     expect(again.registry.view('cam-2')?.status).toBe('fault');
     s.clock.advance(121_000);
     expect(again.registry.view('cam-1')?.status).toBe('offline');
+  });
+
+  it('builds the liveness of each append on the appends still in flight, and falls back when one fails', async () => {
+    const s = setup();
+    await s.registry.put({ id: 'cam-1', type: 'camera', site: 'harbour', heartbeat_s: 60 });
+    const at = (ms: number, kind: EventKind, data: Record<string, unknown> = {}) =>
+      sealSafeEvent({ id: null, ts: ms, received_at: ms, device: 'cam-1', site: 'harbour', zone: null, kind, data });
+    // Append 1 (a fault) has started but not committed when append 2 (a heartbeat) starts.
+    const first = s.registry.livenessFor([at(1_000, 'device.fault', { code: 'E1' })]);
+    const second = s.registry.livenessFor([at(2_000, 'device.heartbeat')]);
+    expect(first[0]).toMatchObject({ last_seen: 1_000, fault_since: 1_000, fault_code: 'E1' });
+    expect(second[0]).toMatchObject({ last_seen: 2_000, fault_since: null, fault_code: null });
+    // The other way round: the fault that arrives later is the state that stays.
+    const third = s.registry.livenessFor([at(3_000, 'device.heartbeat')]);
+    const fourth = s.registry.livenessFor([at(4_000, 'device.fault', { code: 'E2' })]);
+    expect(fourth[0]).toMatchObject({ last_seen: 4_000, fault_since: 4_000, fault_code: 'E2' });
+    await s.registry.committed(first);
+    await s.registry.committed(second);
+    await s.registry.committed(third);
+    await s.registry.committed(fourth);
+    expect(s.registry.view('cam-1')?.status).toBe('fault');
+    // A failed append retires its pending liveness: the next starts from what committed.
+    const lost = s.registry.livenessFor([at(5_000, 'device.heartbeat')]);
+    s.registry.abandoned(lost);
+    const next = s.registry.livenessFor([at(4_500, 'camera.motion')]);
+    expect(next[0]).toMatchObject({ last_seen: 4_500, fault_since: 4_000, fault_code: 'E2' });
   });
 });

@@ -38,6 +38,11 @@ export interface DeviceRegistryOptions {
 
 export class DeviceRegistry {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Liveness of appends that started but have not committed yet, newest per device. The next
+   * append builds on it (appends overlap, stages/append.ts); a commit or a failure retires it.
+   */
+  private readonly pending = new Map<string, LivenessUpdate>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private recordStatus: ((changes: readonly StatusChange[]) => Promise<void>) | undefined;
 
@@ -122,7 +127,7 @@ export class DeviceRegistry {
       if (INTERNAL_KINDS.has(e.kind)) continue;
       const entry = this.entries.get(e.device);
       if (!entry) continue;
-      const cur = next.get(e.device) ?? entry.live;
+      const cur = next.get(e.device) ?? this.pending.get(e.device) ?? entry.live;
       let { fault_since, fault_code } = cur;
       if (e.kind === 'device.fault') {
         fault_since = fault_since ?? e.received_at;
@@ -134,7 +139,13 @@ export class DeviceRegistry {
       const last_seen = cur.last_seen === null ? e.received_at : Math.max(cur.last_seen, e.received_at);
       next.set(e.device, { last_seen, fault_since, fault_code });
     }
-    return [...next].map(([device, l]) => ({ device, ...l }));
+    const updates: LivenessUpdate[] = [];
+    for (const [device, l] of next) {
+      const u: LivenessUpdate = { device, last_seen: l.last_seen, fault_since: l.fault_since, fault_code: l.fault_code };
+      this.pending.set(device, u);
+      updates.push(u);
+    }
+    return updates;
   }
 
   /** After the batch committed: adopt its liveness and announce status changes. */
@@ -142,6 +153,7 @@ export class DeviceRegistry {
     const now = this.opts.clock.now();
     const changes: StatusChange[] = [];
     for (const u of updates) {
+      this.retire(u);
       const entry = this.entries.get(u.device);
       if (!entry) continue;
       entry.live = { last_seen: u.last_seen, fault_since: u.fault_since, fault_code: u.fault_code };
@@ -152,6 +164,18 @@ export class DeviceRegistry {
       }
     }
     await this.announce(changes);
+  }
+
+  /**
+   * The append carrying these updates failed. A later append that already built on them keeps
+   * them (its own events did arrive after); otherwise the device falls back to its committed state.
+   */
+  abandoned(updates: readonly LivenessUpdate[]): void {
+    for (const u of updates) this.retire(u);
+  }
+
+  private retire(u: LivenessUpdate): void {
+    if (this.pending.get(u.device) === u) this.pending.delete(u.device);
   }
 
   /** Re-derives every status (heartbeat deadlines pass without any event arriving). */
