@@ -1,16 +1,17 @@
 /**
  * (e) End-to-end ingest (issue 2, target ≥ 100,000 events/s for 60 s): NDJSON batches over HTTP into
- * the real hub in its own process (hub-process.ts) — auth, decode, validate, refuse-prohibited,
+ * the real hub in its own process, started as `npm start` starts it (compiled, same Node.js flags) — auth, decode, validate, refuse-prohibited,
  * pseudonymise, dedupe, append to the encrypted store, rules — answered 202 only after commit.
  * Then every accepted event is checked to be queryable by device and time: per device, the
  * histogram over the run's time range must count exactly what the hub accepted for it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
-import { deviceId } from './rows.js';
+import { deviceId, districtDevices } from './rows.js';
 import { fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
 
 interface HubInfo {
@@ -44,18 +45,65 @@ function rawEvent(d: number, c: number, ts: number): string {
   }
 }
 
-async function startHubProcess(dir: string, devices: number, commitBatch: number): Promise<{ child: ChildProcess; info: HubInfo }> {
-  const script = fileURLToPath(new URL('./hub-process.ts', import.meta.url));
-  // The bench runs under tsx; the child inherits its loader flags.
-  const child = spawn(process.execPath, [...process.execArgv, script, dir, String(devices), String(commitBatch)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The Node.js flags `npm start` runs the hub with, read from package.json, so the benchmark
+ * measures the hub exactly as operators run it: `node [flags] dist/cli/main.js start`.
+ */
+export function startFlags(pkg: { scripts?: Record<string, string> }): string[] {
+  const script = pkg.scripts?.start ?? '';
+  const m = /^node((?:\s+--\S+)*)\s+dist\/cli\/main\.js start$/.exec(script.trim());
+  if (!m) throw new Error(`package.json's start script is not "node [flags] dist/cli/main.js start": ${script}`);
+  return (m[1] ?? '').trim().split(/\s+/).filter((f) => f.length > 0);
+}
+
+/** Compiles the hub (incremental tsc, as `npm start` does) so dist/ matches the sources. */
+function buildHub(ctx: BenchContext): void {
+  ctx.progress.update('e2e: compiling the hub (npm run build:server)');
+  const r = spawnSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('npm run build:server failed');
+}
+
+/** Runs the compiled CLI with the start flags and returns its standard output. */
+function cli(flags: readonly string[], args: readonly string[]): string {
+  const r = spawnSync(process.execPath, [...flags, join(ROOT, 'dist/cli/main.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`parapet ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The secret `parapet token create` prints alone on its last line. */
+const lastLine = (out: string): string => out.trim().split('\n').at(-1) ?? '';
+
+/**
+ * Sets up a data dir with the CLI (devices imported, two tokens) and starts the hub on it, all
+ * through the compiled `parapet` binary with the flags of `npm start`.
+ */
+async function startHubProcess(ctx: BenchContext, dir: string, devices: number, commitBatch: number, profileDir?: string): Promise<{ child: ChildProcess; info: HubInfo }> {
+  buildHub(ctx);
+  const flags = startFlags(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> });
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'bench-config.json');
+  writeFileSync(config, JSON.stringify({ data_dir: join(dir, 'data'), http: { port: 0 }, mqtt: { enabled: false }, log: { level: 'warn' }, ingest: { commit_batch: commitBatch } }));
+  const devicesFile = join(dir, 'devices.json');
+  writeFileSync(devicesFile, JSON.stringify(districtDevices(devices)));
+  ctx.progress.update(`e2e: registering ${devices} devices and two tokens with the parapet CLI`);
+  cli(flags, ['--config', config, 'device', 'import', devicesFile]);
+  const ingest = lastLine(cli(flags, ['--config', config, 'token', 'create', '--name', 'bench-ingest', '--role', 'ingest']));
+  const operator = lastLine(cli(flags, ['--config', config, 'token', 'create', '--name', 'bench-operator', '--role', 'operator']));
+  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...flags, ...prof, join(ROOT, 'dist/cli/main.js'), '--config', config, 'start'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const stdout = child.stdout;
   if (!stdout) throw new Error('the hub process has no stdout');
-  const line = await new Promise<string>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: stdout });
-    rl.once('line', (l) => resolve(l));
+    rl.on('line', (l) => {
+      const m = /dashboard and API\s+(\S+)/.exec(l);
+      if (m?.[1]) resolve(m[1]);
+    });
     child.once('exit', (code) => reject(new Error(`the hub process exited (${code}) before it was ready`)));
   });
-  return { child, info: JSON.parse(line) as HubInfo };
+  return { child, info: { url, ingest, operator } };
 }
 
 async function stopHubProcess(child: ChildProcess): Promise<void> {
@@ -69,7 +117,7 @@ export const e2eSection: Section = {
   name: 'e2e',
   async run(ctx: BenchContext): Promise<Figures> {
     const o = ctx.opts;
-    const { child, info } = await startHubProcess(join(o.dir, 'hub'), o.devices, 50_000);
+    const { child, info } = await startHubProcess(ctx, join(o.dir, 'hub'), o.devices, 50_000, o.profileDir);
     const agent = new Agent({ connections: o.e2eConcurrency, pipelining: 1 });
     try {
       const expected = new Uint32Array(o.devices);

@@ -14,6 +14,8 @@ export interface BenchOptions {
   readonly e2eSeconds: number;
   readonly e2eConcurrency: number;
   readonly e2eBatch: number;
+  /** When set, the e2e hub process writes V8 CPU profiles (main thread and workers) here. */
+  readonly profileDir: string | undefined;
   readonly dir: string;
 }
 

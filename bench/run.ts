@@ -9,7 +9,8 @@
  * all figures. Everything is written to a temporary directory, removed at the end.
  *
  * Flags: --quick (small smoke run), --rows N, --fill N, --queries N, --devices N, --e2e-seconds S
- * (0 skips e2e), --e2e-concurrency N, --e2e-batch N, --keep (leave the temp dir).
+ * (0 skips e2e), --e2e-concurrency N, --e2e-batch N, --keep (leave the temp dir), --profile DIR (the e2e
+ * hub writes V8 CPU profiles of every thread to DIR; open them in Chrome DevTools).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ export function parseOptions(args: readonly string[], dir: string): BenchOptions
     e2eSeconds: count(args, 'e2e-seconds', quick ? 5 : 60),
     e2eConcurrency: count(args, 'e2e-concurrency', 8),
     e2eBatch: count(args, 'e2e-batch', 5_000),
+    profileDir: flag(args, 'profile'),
     dir,
   };
 }
