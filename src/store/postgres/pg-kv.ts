@@ -1,0 +1,44 @@
+/**
+ * The kv section on PostgreSQL: small named JSON values (rule state, counters, wrapped epoch keys),
+ * kept as `json` so they read back exactly as written (pg-migrations.ts).
+ */
+import type pg from 'pg';
+import type { KvStore } from '../store.js';
+import { guard } from './pg-sql.js';
+
+export function createPgKvStore(pool: pg.Pool, schema: string): KvStore {
+  const t = `${schema}.kv`;
+  return {
+    get: <T>(key: string) =>
+      guard(
+        (async () => {
+          // The driver parses json columns (JSON.parse).
+          const row = (await pool.query<{ value: T }>(`SELECT value FROM ${t} WHERE key = $1`, [key])).rows[0];
+          return row ? row.value : null;
+        })(),
+      ),
+    set: (key, value) =>
+      guard(
+        (async () => {
+          const text = JSON.stringify(value);
+          // JSON.stringify(undefined) is undefined: such a value cannot be stored (KvStore holds JSON values).
+          if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
+          await pool.query(`INSERT INTO ${t} (key, value) VALUES ($1, $2::json) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [key, text]);
+        })(),
+      ),
+    delete: (key) =>
+      guard(
+        (async () => {
+          await pool.query(`DELETE FROM ${t} WHERE key = $1`, [key]);
+        })(),
+      ),
+    // A range on the primary key, then an exact prefix test (no LIKE: `%` and `_` are literal here).
+    list: <T>(prefix: string) =>
+      guard(
+        (async () => {
+          const r = await pool.query<{ key: string; value: T }>(`SELECT key, value FROM ${t} WHERE key >= $1 AND starts_with(key, $1) ORDER BY key`, [prefix]);
+          return r.rows.map((row): [string, T] => [row.key, row.value]);
+        })(),
+      ),
+  };
+}
