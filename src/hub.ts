@@ -58,6 +58,12 @@ export interface HubOptions {
   readonly configFile?: string;
 }
 
+/** What openOffline builds for: offline CLI commands keep their bus in-process. */
+interface OpenMode {
+  /** A serving hub: the configured bus (NATS for scale-out), shared with the other nodes. */
+  readonly live: boolean;
+}
+
 export interface OfflineHub {
   readonly deps: HubDeps;
   close(): Promise<void>;
@@ -80,7 +86,7 @@ function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
 
-async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logger): Promise<Store> {
+async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logger, mode: OpenMode): Promise<Store> {
   switch (config.store.kind) {
     case 'memory':
       return createMemoryStore();
@@ -89,23 +95,44 @@ async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logge
       const { openSqliteStore } = await import('./store/sqlite/sqlite-store.js');
       return openSqliteStore({ file: join(config.data_dir, 'parapet.db'), key: deriveStoreKey(masterKey), log: (m: string) => log.info({ mod: 'store' }, m) });
     }
-    case 'postgres':
-      throw new ParapetError('invalid_config', 'store: postgres is not available in this build yet (SPEC §7 scale-out); use sqlite');
+    case 'postgres': {
+      if (!config.store.postgres_url) throw new ParapetError('invalid_config', 'store.kind postgres needs store.postgres_url (PARAPET_STORE_POSTGRES_URL)');
+      const { openPostgresStore } = await import('./store/postgres/pg-store.js');
+      return openPostgresStore({ url: config.store.postgres_url, schema: config.store.postgres_schema, serving: mode.live, log: (m: string) => log.info({ mod: 'store' }, m) });
+    }
   }
 }
 
+async function openBus(config: Readonly<Config>, log: Logger, mode: OpenMode): Promise<Bus> {
+  const onListenerError = (topic: string, err: unknown) => log.error({ topic, err }, 'bus listener failed');
+  if (config.bus.kind !== 'nats' || !mode.live) return new MemoryBus(onListenerError);
+  if (!config.bus.nats_url) throw new ParapetError('invalid_config', 'bus.kind nats needs bus.nats_url (PARAPET_BUS_NATS_URL)');
+  const { openNatsBus } = await import('./bus/nats/nats-bus.js');
+  return openNatsBus({
+    url: config.bus.nats_url,
+    prefix: config.bus.nats_prefix,
+    maxAgeMs: config.bus.nats_retention_minutes * 60_000,
+    maxBytes: config.bus.nats_max_bytes,
+    onListenerError,
+    log: (m) => log.warn({ mod: 'bus' }, m),
+  });
+}
+
 /** Builds every service on a data dir without opening listeners (offline CLI commands). */
-export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
+export async function openOffline(opts: HubOptions, mode: OpenMode = { live: false }): Promise<OfflineHub> {
   const { config } = opts;
   const clock = opts.clock ?? systemClock;
   const log = opts.logger ?? createLogger(config.log.level);
   mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
   chmodSync(config.data_dir, 0o700);
   const master = loadMasterKey({ dataDir: config.data_dir, envKey: opts.env?.PARAPET_MASTER_KEY });
-  const store = await openStore(config, master.key, log);
-  const bus: Bus = new MemoryBus((topic, err) => log.error({ topic, err }, 'bus listener failed'));
+  const store = await openStore(config, master.key, log, mode);
+  const bus = await openBus(config, log, mode).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const audit = new AuditLog({
-    store: openAuditStore(config, store),
+    store: await openAuditStore(config, store),
     clock,
     signer: createAuditSigner(master.key),
     onError: (err) => log.error({ mod: 'audit', err }, 'could not write an audit entry'),
@@ -164,7 +191,7 @@ export async function openOffline(opts: HubOptions): Promise<OfflineHub> {
   const investigations = new InvestigationService({ kv: store.kv, events: store.events, keyring, clock, config, audit: (e) => audit.record(e) });
   // Rules and alerts (SPEC §2.1): engine on events.stored / device.status, alert lifecycle, watchlists, webhooks.
   const rules = await createRulesRuntime({
-    store: openAlertStore(config, store),
+    store: await openAlertStore(config, store),
     bus,
     clock,
     settings: config.alerts,
@@ -215,7 +242,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   }
   const tls = await resolveTls(config);
   await guardBeforeStart(config, opts.configFile, opts.logger ?? createLogger(config.log.level));
-  const offline = await openOffline(opts);
+  const offline = await openOffline(opts, { live: true });
   const { deps } = offline;
   deps.audit.startCheckpointTimer(60_000);
   if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
@@ -310,18 +337,45 @@ async function listen(app: FastifyInstance, host: string, port: number, flag: st
   }
 }
 
-/** The audit section (SPEC §5.7) beside the store it belongs to: SQLite shares the store's keyed handle. */
-function openAuditStore(config: Readonly<Config>, store: Store): AuditStore {
-  if (config.store.kind !== 'sqlite') return createMemoryAuditStore();
-  const db = (store as Store & { readonly db?: SqliteAuditDatabase }).db;
-  if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the audit section');
-  return createSqliteAuditStore(db);
+/** A PostgreSQL store exposes its pool and schema, so its sections share them. */
+function postgresOf(store: Store): { readonly pool: import('pg').Pool; readonly schema: string } {
+  const pg = store as Store & { readonly pool?: import('pg').Pool; readonly schema?: string };
+  if (!pg.pool || !pg.schema) throw new ParapetError('internal', 'the PostgreSQL store does not expose its pool and schema for its sections');
+  return { pool: pg.pool, schema: pg.schema };
 }
 
-/** The alerts section (SPEC §2.1) beside its store, like the audit section: SQLite shares the keyed handle. */
-function openAlertStore(config: Readonly<Config>, store: Store): AlertStore {
-  if (config.store.kind !== 'sqlite') return createMemoryAlertStore();
-  const db = (store as Store & { readonly db?: SqliteDatabase }).db;
-  if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the alerts section');
-  return createSqliteAlertStore(db);
+/** The audit section (SPEC §5.7) beside the store it belongs to: SQLite shares the store's keyed handle, PostgreSQL its pool. */
+async function openAuditStore(config: Readonly<Config>, store: Store): Promise<AuditStore> {
+  switch (config.store.kind) {
+    case 'memory':
+      return createMemoryAuditStore();
+    case 'postgres': {
+      const { pool, schema } = postgresOf(store);
+      const { createPostgresAuditStore } = await import('./store/postgres/audit.js');
+      return createPostgresAuditStore(pool, schema);
+    }
+    case 'sqlite': {
+      const db = (store as Store & { readonly db?: SqliteAuditDatabase }).db;
+      if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the audit section');
+      return createSqliteAuditStore(db);
+    }
+  }
+}
+
+/** The alerts section (SPEC §2.1) beside its store, like the audit section. */
+async function openAlertStore(config: Readonly<Config>, store: Store): Promise<AlertStore> {
+  switch (config.store.kind) {
+    case 'memory':
+      return createMemoryAlertStore();
+    case 'postgres': {
+      const { pool, schema } = postgresOf(store);
+      const { createPostgresAlertStore } = await import('./store/postgres/alerts.js');
+      return createPostgresAlertStore(pool, schema);
+    }
+    case 'sqlite': {
+      const db = (store as Store & { readonly db?: SqliteDatabase }).db;
+      if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the alerts section');
+      return createSqliteAlertStore(db);
+    }
+  }
 }

@@ -85,6 +85,8 @@ export const ConfigSchema = Type.Object(
       {
         kind: Type.Union([Type.Literal('sqlite'), Type.Literal('memory'), Type.Literal('postgres')], { default: 'sqlite' }),
         postgres_url: Type.Optional(Type.String()),
+        /** PostgreSQL schema of Parapet's tables (created when missing). */
+        postgres_schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'parapet' }),
       },
       strict,
     ),
@@ -92,6 +94,12 @@ export const ConfigSchema = Type.Object(
       {
         kind: Type.Union([Type.Literal('memory'), Type.Literal('nats')], { default: 'memory' }),
         nats_url: Type.Optional(Type.String()),
+        /** Subject prefix and stream name: hub nodes with the same prefix share one bus. */
+        nats_prefix: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'parapet' }),
+        /** How long the JetStream stream keeps messages (readers consume live; this covers reconnects). */
+        nats_retention_minutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60, default: 60 }),
+        /** Largest stream on disk, bytes; the oldest messages go first. */
+        nats_max_bytes: Type.Integer({ minimum: 1024 * 1024, default: 2 * 1024 ** 3 }),
       },
       strict,
     ),
