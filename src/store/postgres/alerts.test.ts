@@ -5,7 +5,8 @@ import { ParapetError } from '../../core/errors.js';
 import type { AlertChange, AlertRecord, AlertStore } from '../alerts.js';
 import { runAlertStoreContract, sampleAlert } from '../alerts.contract.js';
 import { createPostgresAlertStore } from './alerts.js';
-import { scratchStore, withPool, withScratch } from './pg-test-schema.js';
+import pg from 'pg';
+import { PG, scratchStore, withPool, withScratch } from './pg-test-schema.js';
 
 const PREFIX = 'parapet_alerts';
 
@@ -141,5 +142,13 @@ describe('postgres alerts section', () => {
         code: 'invalid_config',
         message: expect.stringContaining('does not exist') as unknown,
       });
+    }));
+
+  it('reports a lost server as unavailable (503), never a raw driver error', () =>
+    withScratch(PREFIX, async (scratch) => {
+      const pool = new pg.Pool(PG);
+      const store = await createPostgresAlertStore(pool, scratch.schema);
+      await pool.end();
+      await expect(store.lastChange()).rejects.toMatchObject({ code: 'unavailable' });
     }));
 });

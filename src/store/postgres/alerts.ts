@@ -24,7 +24,7 @@ import type {
   WebhookDelivery,
 } from '../alerts.js';
 import { openSection } from './pg-section.js';
-import { transaction } from './pg-sql.js';
+import { guardSection, transaction } from './pg-sql.js';
 import { fromSql, toSql, toSqlOrNull } from './pg-text.js';
 
 const ddl = (s: string): string => `
@@ -63,7 +63,7 @@ const bodies = <T>(rows: ReadonlyArray<{ body: string }>): T[] => rows.map((r) =
 export async function createPostgresAlertStore(pool: pg.Pool, schema: string): Promise<AlertStore> {
   const s = await openSection(pool, schema, 'alerts/migrate', ddl);
 
-  return {
+  return guardSection({
     /**
      * Change numbers must be unique, increasing, and become visible in increasing order: an SSE
      * client resumes with "changes after n", so a change committed later with a smaller n than one
@@ -237,5 +237,5 @@ export async function createPostgresAlertStore(pool: pg.Pool, schema: string): P
     async pruneDeliveries(before) {
       await pool.query(`DELETE FROM ${s}.alert_webhook_deliveries WHERE state <> 'pending' AND updated_at < $1`, [before]);
     },
-  };
+  });
 }

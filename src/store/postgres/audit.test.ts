@@ -4,7 +4,8 @@ import { ParapetError } from '../../core/errors.js';
 import type { AuditAppend, AuditHead } from '../audit.js';
 import { runAuditStoreContract, sampleAuditEntry } from '../audit.contract.js';
 import { createPostgresAuditStore } from './audit.js';
-import { scratchStore, withPool, withScratch } from './pg-test-schema.js';
+import pg from 'pg';
+import { PG, scratchStore, withPool, withScratch } from './pg-test-schema.js';
 
 const PREFIX = 'parapet_audit';
 
@@ -85,5 +86,13 @@ describe('postgres audit section', () => {
       await expect(createPostgresAuditStore(pool, `parapet_missing_${randomBytes(6).toString('hex')}`)).rejects.toMatchObject({
         code: 'invalid_config',
       });
+    }));
+
+  it('reports a lost server as unavailable (503), never a raw driver error', () =>
+    withScratch(PREFIX, async (scratch) => {
+      const pool = new pg.Pool(PG);
+      const store = await createPostgresAuditStore(pool, scratch.schema);
+      await pool.end();
+      await expect(store.head()).rejects.toMatchObject({ code: 'unavailable' });
     }));
 });

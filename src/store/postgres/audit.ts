@@ -15,7 +15,7 @@
 import type pg from 'pg';
 import type { AuditCheckpoint, AuditEntry, AuditHead, AuditOutcome, AuditQuery, AuditStore } from '../audit.js';
 import { openSection } from './pg-section.js';
-import { advisoryLockSql, transaction } from './pg-sql.js';
+import { advisoryLockSql, guardSection, transaction } from './pg-sql.js';
 import { fromSql, fromSqlOrNull, toSql, toSqlOrNull } from './pg-text.js';
 
 const ddl = (s: string): string => `
@@ -95,7 +95,7 @@ export async function createPostgresAuditStore(pool: pg.Pool, schema: string): P
       cp.key_id,
     ]);
 
-  return {
+  return guardSection({
     /**
      * SQLite takes the database write lock (BEGIN IMMEDIATE) before reading the head. Here every
      * appender on every node first takes a transaction-level advisory lock private to this
@@ -166,5 +166,5 @@ export async function createPostgresAuditStore(pool: pg.Pool, schema: string): P
       const r = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.audit_log`);
       return Number(r.rows[0]?.n ?? 0);
     },
-  };
+  });
 }

@@ -77,6 +77,22 @@ export async function guard<T>(work: Promise<T>, badInput: ErrorCode = 'bad_requ
 }
 
 /**
+ * The same section with every method's failure translated (see translate): callers of the alerts
+ * and audit sections get `unavailable` (503) for a lost server and `conflict` for a unique-key
+ * race, never a raw driver error that would surface as a 500.
+ */
+export function guardSection<T extends object>(section: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(section)) {
+    out[name] =
+      typeof value === 'function'
+        ? (...args: unknown[]) => guard(Promise.resolve().then(() => (value as (...a: unknown[]) => unknown).apply(section, args)))
+        : value;
+  }
+  return out as T;
+}
+
+/**
  * Runs fn inside BEGIN … COMMIT on one pooled connection; resolves only after COMMIT returned (with
  * synchronous_commit on, after the WAL reached disk). On failure the transaction is rolled back,
  * and a connection that could not even roll back is discarded rather than returned to the pool.
