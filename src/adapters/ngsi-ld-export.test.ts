@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceView } from '../core/device.js';
-import type { AlertRecord } from '../store/alerts.js';
+import { sampleAlert } from '../store/alerts.contract.js';
 import { alertEntity, deviceEntity } from './ngsi-ld-export.js';
 import { EntityView } from './ngsi-ld-decode.js';
 
@@ -17,16 +17,12 @@ const device: DeviceView = {
   last_seen: '2026-11-26T10:00:00.000Z',
 };
 
-const alert = {
+// The store contract's sample alert, with what this test's expectations read.
+const alert = sampleAlert({
   id: 'al-1',
-  rule: 'door-forced',
   dedup_key: 'door-forced:door-1:Door 3855',
-  severity: 'major',
   priority: 10,
-  state: 'open',
-  snoozed_until: null,
   title: 'Door Door 3855 forced open (Lobby door)',
-  site: 'harbour',
   zone: 'lobby',
   device: 'door-1',
   first_seen: Date.UTC(2026, 10, 26, 9, 0),
@@ -34,19 +30,9 @@ const alert = {
   opened_at: Date.UTC(2026, 10, 26, 9, 0),
   occurrences: 2,
   evidence: [],
-  assignee: null,
-  procedure: 'Send a guard.',
-  comments: [],
-  acknowledged_by: null,
-  acknowledged_at: null,
-  resolved_by: null,
-  resolved_at: null,
-  resolution: null,
-  condition: 'active',
-  escalation_level: 0,
   recipients: 'default',
   history: [],
-} satisfies AlertRecord;
+});
 
 describe('Parapet as NGSI-LD entities', () => {
   it('renders a device as a normalized Smart Data Models Device', () => {

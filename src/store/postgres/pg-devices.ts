@@ -3,30 +3,11 @@
  * they keep their order with the appends of this store and lock device rows in the same order.
  */
 import type pg from 'pg';
-import type { DeviceType } from '../../core/device.js';
-import type { DeviceRecord, DeviceStore } from '../store.js';
+import type { DeviceStore } from '../store.js';
 import type { PgAppender } from './pg-append.js';
 import { guard } from './pg-sql.js';
+import { DEVICE_COLS, deviceFromRow, type DeviceRow } from '../device-rows.js';
 
-interface DeviceRow {
-  id: string;
-  type: string;
-  name: string;
-  site: string;
-  zone: string | null;
-  lat: number | null;
-  lon: number | null;
-  heartbeat_s: number;
-  last_seen: number | null;
-  fault_since: number | null;
-  fault_code: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const COLS = 'id, type, name, site, zone, lat, lon, heartbeat_s, last_seen, fault_since, fault_code, created_at, updated_at';
-
-const toRecord = (r: DeviceRow): DeviceRecord => ({ ...r, type: r.type as DeviceType });
 
 export function createPgDeviceStore(pool: pg.Pool, schema: string, appender: PgAppender): DeviceStore {
   const t = `${schema}.devices`;
@@ -37,7 +18,7 @@ export function createPgDeviceStore(pool: pg.Pool, schema: string, appender: PgA
           // Registry fields only: liveness belongs to the events that set it (store.ts, DeviceStore.put).
           // xmax is 0 on a row this statement inserted and set on one it updated.
           const r = await pool.query<{ created: boolean }>(
-            `INSERT INTO ${t} (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, $9, $9)
+            `INSERT INTO ${t} (${DEVICE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, $9, $9)
              ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, site = excluded.site, zone = excluded.zone,
                lat = excluded.lat, lon = excluded.lon, heartbeat_s = excluded.heartbeat_s, updated_at = excluded.updated_at
              RETURNING (xmax = 0) AS created`,
@@ -50,12 +31,12 @@ export function createPgDeviceStore(pool: pg.Pool, schema: string, appender: PgA
     get: (id) =>
       guard(
         (async () => {
-          const r = await pool.query<DeviceRow>(`SELECT ${COLS} FROM ${t} WHERE id = $1`, [id]);
+          const r = await pool.query<DeviceRow>(`SELECT ${DEVICE_COLS} FROM ${t} WHERE id = $1`, [id]);
           const row = r.rows[0];
-          return row ? toRecord(row) : null;
+          return row ? deviceFromRow(row) : null;
         })(),
       ),
-    list: () => guard((async () => (await pool.query<DeviceRow>(`SELECT ${COLS} FROM ${t} ORDER BY id`)).rows.map(toRecord))()),
+    list: () => guard((async () => (await pool.query<DeviceRow>(`SELECT ${DEVICE_COLS} FROM ${t} ORDER BY id`)).rows.map(deviceFromRow))()),
     delete: (id) => guard((async () => ((await pool.query(`DELETE FROM ${t} WHERE id = $1`, [id])).rowCount ?? 0) > 0)()),
     setLiveness: (updates) => appender.setLiveness(updates),
   };

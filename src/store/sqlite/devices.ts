@@ -2,41 +2,22 @@
  * The devices section on SQLite: synchronous statements on one connection. The store runs the
  * reads on the main thread's connection and the writes on the writer worker's (sqlite-store.ts).
  */
-import type { Device, DeviceType } from '../../core/device.js';
+import type { Device } from '../../core/device.js';
 import type { DeviceRecord, LivenessUpdate } from '../store.js';
 import type { Db, Statement } from './connection.js';
+import { DEVICE_COLS, deviceFromRow, type DeviceRow } from '../device-rows.js';
 
-interface DeviceRow {
-  id: string;
-  type: string;
-  name: string;
-  site: string;
-  zone: string | null;
-  lat: number | null;
-  lon: number | null;
-  heartbeat_s: number;
-  last_seen: number | null;
-  fault_since: number | null;
-  fault_code: string | null;
-  created_at: number;
-  updated_at: number;
-}
 
-const COLS = 'id, type, name, site, zone, lat, lon, heartbeat_s, last_seen, fault_since, fault_code, created_at, updated_at';
-
-function toRecord(r: DeviceRow): DeviceRecord {
-  return { ...r, type: r.type as DeviceType };
-}
 
 export class SqliteDevices {
   private readonly st: Record<'get' | 'list' | 'insert' | 'update' | 'delete' | 'liveness', Statement>;
 
   constructor(db: Db) {
     this.st = {
-      get: db.prepare(`SELECT ${COLS} FROM devices WHERE id = ?`),
-      list: db.prepare(`SELECT ${COLS} FROM devices ORDER BY id`),
+      get: db.prepare(`SELECT ${DEVICE_COLS} FROM devices WHERE id = ?`),
+      list: db.prepare(`SELECT ${DEVICE_COLS} FROM devices ORDER BY id`),
       insert: db.prepare(
-        `INSERT INTO devices (${COLS}) VALUES (@id, @type, @name, @site, @zone, @lat, @lon, @heartbeat_s, NULL, NULL, NULL, @now, @now)
+        `INSERT INTO devices (${DEVICE_COLS}) VALUES (@id, @type, @name, @site, @zone, @lat, @lon, @heartbeat_s, NULL, NULL, NULL, @now, @now)
          ON CONFLICT (id) DO NOTHING`,
       ),
       // Registry fields only: liveness belongs to the events that set it (store.ts, DeviceStore.put).
@@ -50,11 +31,11 @@ export class SqliteDevices {
 
   get(id: string): DeviceRecord | null {
     const r = this.st.get.get(id) as DeviceRow | undefined;
-    return r ? toRecord(r) : null;
+    return r ? deviceFromRow(r) : null;
   }
 
   list(): DeviceRecord[] {
-    return (this.st.list.all() as DeviceRow[]).map(toRecord);
+    return (this.st.list.all() as DeviceRow[]).map(deviceFromRow);
   }
 
   put(d: Device, now: number): { created: boolean } {
