@@ -156,6 +156,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
         detail: { class: e.idClass, epoch: e.epoch, site: e.site },
       }),
     onError: (err) => log.error({ mod: 'keyring', err }, 'could not persist an epoch key'),
+    onWarning: (m) => log.warn({ mod: 'keyring' }, m),
   });
   // Today's and tomorrow's keys exist before the first event or watchlist entry needs them.
   await keyring.prepare();

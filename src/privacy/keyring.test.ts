@@ -247,4 +247,31 @@ describe('Keyring', () => {
     const keyring = await Keyring.open({ master: randomBytes(32), kv: memoryKv(), clock: new FakeClock(T0), config: testConfig(), epochMs: HOUR });
     expect(keyring.keyFor('plate', { ts: T0 + 90 * MINUTE, site: '' }).epoch).toBe('20261126T1100');
   });
+
+  it('two processes sharing one store end up with the same key for an epoch, whoever made it first', async () => {
+    const kv = memoryKv();
+    const clock = new FakeClock(T0);
+    const master = randomBytes(32);
+    const config = testConfig({});
+    const warnings: string[] = [];
+    // Both open before either has made a key, then prepare at the same moment (two nodes starting,
+    // or an offline CLI command beside the serving hub).
+    const [a, b] = await Promise.all([
+      Keyring.open({ master, kv, clock, config, onWarning: (m) => warnings.push(m) }),
+      Keyring.open({ master, kv, clock, config, onWarning: (m) => warnings.push(m) }),
+    ]);
+    await Promise.all([a.prepare(), b.prepare()]);
+    for (const ts of [T0, T0 + DAY]) {
+      expect(a.keyFor('plate', { ts, site: 's' }).key.equals(b.keyFor('plate', { ts, site: 's' }).key)).toBe(true);
+    }
+    // A key made on demand (an old epoch, say) loses to the one stored first and is replaced.
+    const old = T0 - 3 * DAY;
+    const first = b.keyFor('credential', { ts: old, site: 's' }).key;
+    await b.flush();
+    const mine = Buffer.from(a.keyFor('credential', { ts: old, site: 's' }).key);
+    expect(mine.equals(first)).toBe(false);
+    await a.flush();
+    expect(a.keyFor('credential', { ts: old, site: 's' }).key.equals(first)).toBe(true);
+    expect(warnings.some((w) => w.includes('created by another process'))).toBe(true);
+  });
 });

@@ -81,6 +81,8 @@ export interface KeyringOptions {
   readonly onKeyEvent?: (e: KeyEvent) => void;
   /** A background persistence failure (the key stays usable in memory). */
   readonly onError?: (err: unknown) => void;
+  /** Something worth an operator's attention that is not a failure (a key adopted from another writer). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** `20261126` for daily epochs, `20261126T1000` for shorter ones. */
@@ -143,11 +145,9 @@ export class Keyring implements KeySource {
 
   private async checkVerifier(): Promise<void> {
     const ad = Buffer.from('verifier', 'utf8');
-    const stored = await this.o.kv.get<{ iv: string; tag: string; ct: string }>(VERIFIER_KEY);
-    if (stored === null) {
-      await this.o.kv.set(VERIFIER_KEY, seal(this.wrapKey, VERIFIER_PLAINTEXT, ad));
-      return;
-    }
+    // Another process may write the verifier at the same moment (first start of two nodes); whichever
+    // was stored first is checked.
+    const stored = await this.o.kv.setIfAbsent<{ iv: string; tag: string; ct: string }>(VERIFIER_KEY, seal(this.wrapKey, VERIFIER_PLAINTEXT, ad));
     let plain: Buffer;
     try {
       plain = open(this.wrapKey, stored, ad);
@@ -205,7 +205,13 @@ export class Keyring implements KeySource {
     const found = this.live.get(name);
     if (found) return { epoch: found.record.epoch, key: found.key };
     const created = this.create(idClass, start, site, now);
-    const write = this.o.kv.set(name, created.record).catch((err: unknown) => this.o.onError?.(err));
+    // Insert-if-absent: when another process (an offline CLI command, another node) stored a key for
+    // this epoch first, that one is adopted, so every process pseudonymises the epoch alike. Keys are
+    // made ahead by prepare(), so a key made here on demand is rare and used for milliseconds at most.
+    const write = this.o.kv
+      .setIfAbsent(name, created.record)
+      .then((stored) => this.adopt(name, created, stored))
+      .catch((err: unknown) => this.o.onError?.(err));
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
     return { epoch: created.record.epoch, key: created.key };
@@ -230,6 +236,20 @@ export class Keyring implements KeySource {
     return live;
   }
 
+  /** Keeps the key the store holds for `name` when it is not the one this process made. */
+  private adopt(name: string, mine: LiveKey, stored: WrappedKey): void {
+    if (stored.ct === mine.record.ct && stored.iv === mine.record.iv) return;
+    let key: Buffer;
+    try {
+      key = open(this.wrapKey, stored, aad(stored.idClass, stored.epoch, stored.site));
+    } catch {
+      throw mismatch();
+    }
+    this.live.set(name, { record: stored, key });
+    mine.key.fill(0);
+    this.o.onWarning?.(`epoch key ${name.slice(KEY_PREFIX.length)} was created by another process at the same time; its key is used from now on`);
+  }
+
   /** Resolves when every key created so far is persisted. */
   async flush(): Promise<void> {
     await Promise.all([...this.pending]);
@@ -241,6 +261,8 @@ export class Keyring implements KeySource {
    * resolves.
    */
   async prepare(now = this.o.clock.now()): Promise<void> {
+    // Keys another process stored since open are used rather than made again.
+    await this.reload();
     const macSites = new Set<string>(this.o.macSites?.() ?? []);
     for (const { record } of this.live.values()) if (record.idClass === 'mac' && record.site !== null) macSites.add(record.site);
     for (const ts of [now, now + this.epochMs]) {

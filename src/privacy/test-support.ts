@@ -26,6 +26,11 @@ export function memoryKv(): FakeKv {
       if (kv.failWrites) throw kv.failWrites;
       data.delete(key);
     },
+    async setIfAbsent<T>(key: string, value: T): Promise<T> {
+      if (kv.failWrites) throw kv.failWrites;
+      if (!data.has(key)) data.set(key, structuredClone(value));
+      return structuredClone(data.get(key)) as T;
+    },
     async list<T>(prefix: string): Promise<Array<[string, T]>> {
       return [...data.entries()]
         .filter(([k]) => k.startsWith(prefix))

@@ -181,6 +181,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.kv.delete('never');
       });
 
+      it('setIfAbsent keeps the first value stored, whoever asks second gets it back', async () => {
+        expect(await store.kv.setIfAbsent('keys/k1', { key: 'first' })).toEqual({ key: 'first' });
+        expect(await store.kv.setIfAbsent('keys/k1', { key: 'second' })).toEqual({ key: 'first' });
+        expect(await store.kv.get('keys/k1')).toEqual({ key: 'first' });
+        // Racing callers all see one winner.
+        const raced = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.kv.setIfAbsent('keys/k2', v)));
+        expect(new Set(raced).size).toBe(1);
+        expect(await store.kv.get('keys/k2')).toBe(raced[0]);
+      });
+
       it('lists a prefix in key order, taking % and _ literally', async () => {
         for (const k of ['rules/b', 'rules/a', 'rulesX', 'rules/_x', 'r%les/a', 'other']) await store.kv.set(k, k.length);
         expect(await store.kv.list('rules/')).toEqual([

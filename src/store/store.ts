@@ -181,6 +181,11 @@ export interface KvStore {
   get<T>(key: string): Promise<T | null>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Stores the value only when the key holds none, atomically, and returns what the key holds
+   * afterwards: this value, or the one another writer (a CLI process, another node) stored first.
+   */
+  setIfAbsent<T>(key: string, value: T): Promise<T>;
   /** Keys starting with prefix, with their values. */
   list<T>(prefix: string): Promise<Array<[string, T]>>;
 }

@@ -222,6 +222,10 @@ function createMemoryKvStore(): KvStore {
     async delete(key) {
       kv.delete(key);
     },
+    async setIfAbsent<T>(key: string, value: T): Promise<T> {
+      if (!kv.has(key)) kv.set(key, clone(value));
+      return clone(kv.get(key)) as T;
+    },
     list: async <T>(prefix: string) =>
       [...kv]
         .filter(([k]) => k.startsWith(prefix))

@@ -26,6 +26,26 @@ export function createPgKvStore(pool: pg.Pool, schema: string): KvStore {
           await pool.query(`INSERT INTO ${t} (key, value) VALUES ($1, $2::json) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [key, text]);
         })(),
       ),
+    setIfAbsent: <T>(key: string, value: T) =>
+      guard(
+        (async () => {
+          const text = JSON.stringify(value);
+          if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
+          // The insert and the read are one statement: when another writer got there first, the CTE
+          // inserts nothing and the value is read back (a row committed before our statement began).
+          const r = await pool.query<{ value: T }>(
+            `WITH ins AS (INSERT INTO ${t} (key, value) VALUES ($1, $2::json) ON CONFLICT (key) DO NOTHING RETURNING value)
+             SELECT value FROM ins UNION ALL SELECT value FROM ${t} WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
+            [key, text],
+          );
+          const row = r.rows[0];
+          if (row) return row.value;
+          // The conflicting row committed after our snapshot was taken: read it now.
+          const again = (await pool.query<{ value: T }>(`SELECT value FROM ${t} WHERE key = $1`, [key])).rows[0];
+          if (!again) throw new Error(`kv ${key}: neither inserted nor found`);
+          return again.value;
+        })(),
+      ),
     delete: (key) =>
       guard(
         (async () => {

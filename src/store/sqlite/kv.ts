@@ -5,12 +5,13 @@
 import type { Db, Statement } from './connection.js';
 
 export class SqliteKv {
-  private readonly st: Record<'get' | 'set' | 'delete' | 'list', Statement>;
+  private readonly st: Record<'get' | 'set' | 'insert' | 'delete' | 'list', Statement>;
 
   constructor(db: Db) {
     this.st = {
       get: db.prepare('SELECT value FROM kv WHERE key = ?').pluck(),
       set: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      insert: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
       delete: db.prepare('DELETE FROM kv WHERE key = ?'),
       // A range on the primary key, then an exact prefix test (no LIKE: `%` and `_` are literal here).
       list: db.prepare('SELECT key, value FROM kv WHERE key >= @p AND substr(key, 1, length(@p)) = @p ORDER BY key'),
@@ -27,6 +28,14 @@ export class SqliteKv {
     // JSON.stringify(undefined) is undefined: such a value cannot be stored (KvStore holds JSON values).
     if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
     this.st.set.run(key, text);
+  }
+
+  /** Inserts unless the key exists (one statement, so atomic with other connections); returns the stored value. */
+  setIfAbsent<T>(key: string, value: T): T {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
+    this.st.insert.run(key, text);
+    return this.get<T>(key) as T;
   }
 
   delete(key: string): void {

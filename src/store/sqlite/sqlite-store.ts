@@ -136,6 +136,7 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     get: async <T>(key: string) => k.get<T>(key),
     set: (key, value) => write('kv.set', key, value),
     delete: (key) => write('kv.delete', key),
+    setIfAbsent: async <T>(key: string, value: T) => (await write('kv.setIfAbsent', key, value)) as T,
     list: async <T>(prefix: string) => k.list<T>(prefix),
   };
 

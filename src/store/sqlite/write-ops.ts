@@ -23,6 +23,7 @@ export interface WriteOps {
   readonly 'principals.deleteDeviceSecret': (device: string) => void;
   readonly 'kv.set': (key: string, value: unknown) => void;
   readonly 'kv.delete': (key: string) => void;
+  readonly 'kv.setIfAbsent': (key: string, value: unknown) => unknown;
 }
 
 export type WriteOp = keyof WriteOps;

@@ -173,6 +173,7 @@ function writeOps(db: Db): WriteOps {
     'principals.deleteDeviceSecret': (d) => principals.deleteDeviceSecret(d),
     'kv.set': (k, v) => kv.set(k, v),
     'kv.delete': (k) => kv.delete(k),
+    'kv.setIfAbsent': (k, v) => kv.setIfAbsent(k, v),
   };
 }
 
