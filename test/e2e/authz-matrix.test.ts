@@ -24,7 +24,7 @@ const OTHER = 'campus';
 /**
  * Objects that belong to a site, by path pattern: the value to put in the path parameter for an
  * object of the caller's own site and of another site. Add a line when a route family gets
- * site-bound objects (alerts, …) so the 404 rule is checked for it too.
+ * site-bound objects so the 404 rule is checked for it too (alerts are added once they exist).
  */
 interface SiteObject {
   readonly path: RegExp;
@@ -40,7 +40,38 @@ const SITE_OBJECTS: SiteObject[] = [{ path: /^\/api\/v1\/devices\/\{id\}/, param
  */
 const BODIES: Record<string, unknown> = {
   'PUT /api/v1/devices/{id}': { type: 'camera', site: OWN, zone: 'gate', name: 'matrix', lat: 38.7, lon: -9.1, heartbeat_s: 60 },
+  'POST /api/v1/alerts/{id}/ack': { note: 'matrix' },
+  'POST /api/v1/alerts/{id}/resolve': { reason: 'matrix' },
+  'POST /api/v1/alerts/{id}/snooze': { minutes: 5 },
+  'POST /api/v1/alerts/{id}/assign': { assignee: 'matrix' },
+  'POST /api/v1/alerts/{id}/comments': { text: 'matrix' },
 };
+
+/**
+ * An alert in each site (camera tamper on the two fixture cameras), registered as site objects so
+ * every /alerts/{id} route is checked for the other-site 404 as devices are.
+ */
+async function addAlertObjects(): Promise<void> {
+  await resetFixtures();
+  const ingest = tokenFor('ingest', false);
+  const now = new Date().toISOString();
+  const res = await fetch(`${hub.httpUrl}/api/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/json' },
+    body: JSON.stringify(['mx-own-1', 'mx-other-1'].map((device) => ({ ts: now, device, kind: 'camera.tamper', data: { reason: 'covered' } }))),
+  });
+  expect(res.status).toBe(202);
+  const bySite = new Map<string, string>();
+  for (let i = 0; i < 100 && bySite.size < 2; i++) {
+    const list = await fetch(`${hub.httpUrl}/api/v1/alerts?rule=camera-tamper`, { headers: { authorization: `Bearer ${tokenFor('admin', false)}` } });
+    for (const a of ((await list.json()) as { alerts: Array<{ id: string; site: string }> }).alerts) bySite.set(a.site, a.id);
+    if (bySite.size < 2) await new Promise((r) => setTimeout(r, 20));
+  }
+  const own = bySite.get(OWN);
+  const other = bySite.get(OTHER);
+  if (!own || !other) throw new Error('the camera-tamper alerts of the fixtures did not open');
+  SITE_OBJECTS.push({ path: /^\/api\/v1\/alerts\/\{id\}/, param: 'id', own, other });
+}
 
 /** Values for other path parameters: a well-formed id that names nothing. */
 const PLACEHOLDER = 'mx-nothing-0';
@@ -105,6 +136,7 @@ beforeAll(async () => {
     tokens.set(`${role}:all`, (await hub.deps.auth.createToken(`mx-${role}`, role, [])).secret);
     tokens.set(`${role}:scoped`, (await hub.deps.auth.createToken(`mx-${role}-${OWN}`, role, [OWN])).secret);
   }
+  await addAlertObjects();
   const res = await fetch(`${hub.httpUrl}/api/v1/openapi.json`, { headers: { authorization: `Bearer ${tokenFor('admin', false)}` } });
   expect(res.status).toBe(200);
   const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-parapet-action'?: string }>> };
@@ -173,6 +205,8 @@ describe('authorization matrix', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+    // Devices and alerts both took part.
+    expect(SITE_OBJECTS.map((o) => String(o.path))).toEqual(expect.arrayContaining([expect.stringContaining('devices'), expect.stringContaining('alerts')]));
     expect(wrong).toEqual([]);
   });
 });
