@@ -1,4 +1,5 @@
 import type { Bus, BusHandler, BusTopic, BusTopics } from '../bus.js';
+import { LocalHandlers } from '../local-handlers.js';
 
 export interface BusErrorSink {
   (topic: string, err: unknown): void;
@@ -6,36 +7,22 @@ export interface BusErrorSink {
 
 /** In-process bus: handlers run in subscription order; one failing never stops the others. */
 export class MemoryBus implements Bus {
-  private readonly handlers = new Map<string, Set<BusHandler<BusTopic>>>();
+  private readonly local: LocalHandlers;
 
-  constructor(private readonly onError: BusErrorSink) {}
+  constructor(onError: BusErrorSink) {
+    this.local = new LocalHandlers(onError);
+  }
 
   async publish<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void> {
-    const set = this.handlers.get(topic);
-    if (!set || set.size === 0) return;
-    const pending: Promise<void>[] = [];
-    for (const h of set) {
-      try {
-        const r = (h as BusHandler<T>)(msg);
-        if (r instanceof Promise) pending.push(r.catch((err: unknown) => this.onError(topic, err)));
-      } catch (err) {
-        this.onError(topic, err);
-      }
-    }
-    if (pending.length) await Promise.all(pending);
+    const pending = this.local.deliver(topic, msg);
+    if (pending) await pending;
   }
 
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void {
-    let set = this.handlers.get(topic);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(topic, set);
-    }
-    set.add(handler as BusHandler<BusTopic>);
-    return () => set.delete(handler as BusHandler<BusTopic>);
+    return this.local.subscribe(topic, handler);
   }
 
   async close(): Promise<void> {
-    this.handlers.clear();
+    this.local.clear();
   }
 }

@@ -30,6 +30,7 @@ import {
 } from '@nats-io/jetstream';
 import { ParapetError } from '../../core/errors.js';
 import type { Bus, BusHandler, BusTopic, BusTopics } from '../bus.js';
+import { LocalHandlers } from '../local-handlers.js';
 
 export interface NatsBusOptions {
   /** `nats://[user:pass@ | token@]host:port` (or `tls://…`); several comma-separated for a cluster. */
@@ -203,7 +204,7 @@ interface Joining {
 }
 
 class NatsBus implements Bus {
-  private readonly handlers = new Map<string, Set<BusHandler<BusTopic>>>();
+  private readonly local: LocalHandlers;
   private readonly origin = nuid.next();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly joining = new Map<string, Joining>();
@@ -221,6 +222,7 @@ class NatsBus implements Bus {
     private readonly messages: ConsumerMessages,
     private readonly o: BusSetup,
   ) {
+    this.local = new LocalHandlers(o.onListenerError);
     this.partBytes = Math.max(1_024, (nc.info?.max_payload ?? 1_048_576) - HEADER_ROOM);
     this.reading = this.read();
   }
@@ -236,7 +238,7 @@ class NatsBus implements Bus {
     // Sent before local delivery, synchronously: the wire order is the call order, even when a
     // local handler publishes in turn.
     const stored = this.store(topic, data);
-    const local = this.deliver(topic, msg);
+    const local = this.local.deliver(topic, msg);
     const done = this.settle(topic, local, stored);
     this.inFlight.add(done);
     const forget = () => this.inFlight.delete(done);
@@ -245,13 +247,7 @@ class NatsBus implements Bus {
   }
 
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void {
-    let set = this.handlers.get(topic);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(topic, set);
-    }
-    set.add(handler as BusHandler<BusTopic>);
-    return () => set.delete(handler as BusHandler<BusTopic>);
+    return this.local.subscribe(topic, handler);
   }
 
   close(): Promise<void> {
@@ -264,7 +260,7 @@ class NatsBus implements Bus {
     // Messages already pulled are still delivered; then the consumer goes (it is ephemeral anyway).
     this.messages.stop();
     await this.reading;
-    this.handlers.clear();
+    this.local.clear();
     if (this.nc.isClosed()) return;
     await this.consumer.delete().catch(() => undefined);
     await this.nc.drain().catch((err: unknown) => this.o.log(`NATS bus: drain failed: ${err instanceof Error ? err.message : String(err)}`));
@@ -297,22 +293,6 @@ class NatsBus implements Bus {
     return Promise.all(acks);
   }
 
-  /** Calls every handler of the topic; undefined when none returned a promise. Same as MemoryBus. */
-  private deliver(topic: string, msg: unknown): Promise<void> | undefined {
-    const set = this.handlers.get(topic);
-    if (!set || set.size === 0) return undefined;
-    const pending: Promise<void>[] = [];
-    for (const h of set) {
-      try {
-        const r = h(msg as BusTopics[BusTopic]);
-        if (r instanceof Promise) pending.push(r.catch((err: unknown) => this.o.onListenerError(topic, err)));
-      } catch (err) {
-        this.o.onListenerError(topic, err);
-      }
-    }
-    return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
-  }
-
   /**
    * Other processes' messages in stream order. Each is delivered once its handlers settled, as a
    * publisher awaiting publish() would: per-publisher order holds and a slow handler slows reading.
@@ -334,8 +314,7 @@ class NatsBus implements Bus {
     const topic = m.subject.slice(this.o.prefix.length + 1);
     const data = m.headers?.has(PART_HEADER) ? this.join(origin, m.headers, m.data) : m.data;
     if (!data) return undefined;
-    const set = this.handlers.get(topic);
-    if (!set || set.size === 0) return undefined;
+    if (!this.local.has(topic)) return undefined;
     let msg: unknown;
     try {
       msg = JSON.parse(this.decoder.decode(data));
@@ -343,7 +322,7 @@ class NatsBus implements Bus {
       this.o.log(`NATS bus: skipped a ${topic} message that is not JSON (stream seq ${m.seq})`);
       return undefined;
     }
-    return this.deliver(topic, msg);
+    return this.local.deliver(topic, msg);
   }
 
   /** Adds one part; returns the whole message with its last part, undefined before. */
