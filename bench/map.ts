@@ -15,9 +15,8 @@ import { parseArgs } from 'node:util';
 import { testConfig } from '../src/config/load.js';
 import { startHub } from '../src/hub.js';
 import { createLogger } from '../src/core/log.js';
-import type { DeviceInput, DeviceType } from '../src/core/device.js';
 import { ensureDashboardBuilt, launchChromium, login, ROOT } from '../test/e2e/web/harness.js';
-import { createRng } from '../src/sim/rng.js';
+import { cityDevices, MAP_VIEWS } from './map-devices.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,32 +32,6 @@ const ZOOMS = Number(args.zooms);
 
 /** Targets (bench/README.md): what "stays interactive" means here. */
 const TARGETS = { firstRenderMs: 2000, frameP95Ms: 33, frameP99Ms: 50, viewportQueryP95Ms: 100 };
-
-const TYPES: readonly DeviceType[] = ['camera', 'lpr', 'access', 'fire', 'env', 'wifi', 'meter', 'other'];
-
-
-/** A city's worth of devices: 40 districts (dense blobs) over ~20 km, around Lisbon's waterfront. */
-function devices(n: number): DeviceInput[] {
-  const r = createRng(42).next;
-  const centres = Array.from({ length: 40 }, () => ({ lat: 38.72 + (r() - 0.5) * 0.18, lon: -9.14 + (r() - 0.5) * 0.24, spread: 0.002 + r() * 0.01 }));
-  const out: DeviceInput[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = centres[i % centres.length] ?? { lat: 38.72, lon: -9.14, spread: 0.005 };
-    // Box-Muller: gaussian scatter around the district centre.
-    const g = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-    const h = Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.sin(2 * Math.PI * r());
-    out.push({
-      id: `d-${String(i).padStart(6, '0')}`,
-      type: TYPES[i % TYPES.length] ?? 'other',
-      site: `district-${i % centres.length}`,
-      zone: `zone-${i % 400}`,
-      lat: Math.round((c.lat + g * c.spread) * 1e6) / 1e6,
-      lon: Math.round((c.lon + h * c.spread * 1.3) * 1e6) / 1e6,
-      heartbeat_s: 300,
-    });
-  }
-  return out;
-}
 
 function pct(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -80,7 +53,7 @@ async function main(): Promise<void> {
   try {
     log(`registering ${N.toLocaleString()} devices…`);
     const t0 = performance.now();
-    const all = devices(N);
+    const all = cityDevices(N);
     for (const d of all) await hub.deps.registry.put(d);
     log(`  ${Math.round(performance.now() - t0)} ms`);
 
@@ -99,13 +72,8 @@ async function main(): Promise<void> {
 
     // The hub's side: viewport queries at three zooms (operator token).
     const operator = (await hub.deps.auth.createToken('bench-operator', 'operator', [])).secret;
-    const views: Array<[string, string, number]> = [
-      ['city (z11)', '-9.35,38.60,-8.93,38.84', 11],
-      ['district (z14)', '-9.16,38.70,-9.11,38.73', 14],
-      ['street (z17)', '-9.1450,38.7190,-9.1390,38.7225', 17],
-    ];
     const query: Record<string, ReturnType<typeof summary> & { items: number; clustered: boolean; bytes: number }> = {};
-    for (const [name, bbox, zoom] of views) {
+    for (const [name, bbox, zoom] of MAP_VIEWS) {
       const times: number[] = [];
       let items = 0;
       let clustered = false;

@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Store } from '../store/store.js';
 import { sealSafeEvent } from '../core/event.js';
 import type { EventKind } from '../core/kinds.js';
+import { viewportAnswer, type Viewport, type ViewportAnswer } from './viewport.js';
 
 const ingest: Principal = { kind: 'token', id: 't', name: 't', role: 'ingest', sites: [] };
 
@@ -123,5 +124,75 @@ describe('device registry and status events', () => {
     s.registry.abandoned(lost);
     const next = s.registry.livenessFor([at(4_500, 'camera.motion')]);
     expect(next[0]).toMatchObject({ last_seen: 4_500, fault_since: 4_000, fault_code: 'E2' });
+  });
+});
+
+describe('the map viewport of the registry', () => {
+  const city: Viewport = { west: -9.3, south: 38.6, east: -9.0, north: 38.9, zoom: 11 };
+  /** The index's answer against viewportAnswer over a scan (the straightforward computation). */
+  function expectIndexed(r: DeviceRegistry, vp: Viewport, sites: readonly string[] | null): ViewportAnswer {
+    const got = r.viewport(vp, sites);
+    const want = viewportAnswer(
+      r.scan((d) => sites === null || sites.includes(d.site)),
+      vp,
+      (x) => r.view(x.device.id),
+    );
+    expect({ ...got, clusters: got.clusters.map((c) => ({ ...c, lat: c.lat.toFixed(9), lon: c.lon.toFixed(9) })) }).toEqual({
+      ...want,
+      clusters: want.clusters.map((c) => ({ ...c, lat: c.lat.toFixed(9), lon: c.lon.toFixed(9) })),
+    });
+    return got;
+  }
+  const at = (i: number) => ({ lat: 38.7 + (i % 50) * 2e-3, lon: -9.2 + Math.floor(i / 50) * 2e-3 });
+
+  it('follows puts, moves, deletes, liveness, store reloads and other nodes’ events', async () => {
+    const s = setup();
+    for (let i = 0; i < 2500; i++) await s.registry.put({ id: `m-${i}`, type: 'meter', site: i % 3 === 0 ? 'harbour' : 'airport', heartbeat_s: 60, ...at(i) });
+    expect(expectIndexed(s.registry, city, null).clustered).toBe(true);
+    // Liveness committed with events: online, fault.
+    await s.pipeline.ingest(
+      Array.from({ length: 2500 }, (_, i) => (i % 4 === 0 ? { item: { ts: s.clock.now(), device: `m-${i}`, kind: 'device.fault', data: { code: 'E1' } } } : hb(s.clock, `m-${i}`))),
+      { principal: ingest },
+    );
+    await s.pipeline.drain();
+    expect(expectIndexed(s.registry, city, null).clusters.some((c) => c.status.fault > 0 && c.status.online > 0)).toBe(true);
+    // Deadlines pass without any event: offline, without a sweep.
+    s.clock.advance(120_001);
+    expect(expectIndexed(s.registry, city, ['harbour']).clusters.every((c) => c.status.online === 0)).toBe(true);
+    // Moves (position and site), positions taken away, deletes.
+    for (let i = 0; i < 300; i++) await s.registry.put({ id: `m-${i}`, type: 'meter', site: 'harbour', heartbeat_s: 60, ...at(i + 1000) });
+    for (let i = 300; i < 400; i++) await s.registry.put({ id: `m-${i}`, type: 'meter', site: 'harbour' });
+    for (let i = 400; i < 500; i++) await s.registry.delete(`m-${i}`);
+    expectIndexed(s.registry, city, null);
+    expectIndexed(s.registry, city, ['airport']);
+    // Another process writes to the same store; the next sweep adopts it (registry sync).
+    const other = new DeviceRegistry({ store: s.store.devices, bus: s.bus, clock: s.clock });
+    await other.load();
+    for (let i = 3000; i < 3100; i++) await other.put({ id: `m-${i}`, type: 'meter', site: 'harbour', ...at(i) });
+    await other.put({ id: 'm-500', type: 'meter', site: 'harbour', lat: 38.8, lon: -9.05 });
+    await other.delete('m-501');
+    await s.registry.sweep();
+    expect(s.registry.get('m-3000')).toBeDefined();
+    expect(s.registry.get('m-501')).toBeUndefined();
+    expectIndexed(s.registry, city, null);
+    // Another ingest node's events (several nodes on one store and bus).
+    await s.registry.observeRemote(
+      Array.from({ length: 200 }, (_, i) => ({ seq: i, event: sealSafeEvent({ id: null, ts: s.clock.now(), received_at: s.clock.now(), device: `m-${i + 600}`, site: 'airport', zone: null, kind: 'device.heartbeat', data: {} }) })),
+    );
+    const a = expectIndexed(s.registry, city, null);
+    expect(a.clusters.reduce((n, c) => n + c.status.online, 0)).toBeGreaterThan(0);
+    // Street zoom: the devices themselves.
+    const street = expectIndexed(s.registry, { west: -9.2001, south: 38.6999, east: -9.1959, north: 38.7041, zoom: 18 }, null);
+    expect(street.clustered).toBe(false);
+    expect(street.devices.length).toBe(street.total);
+  });
+
+  it('counts only the sites asked for, and nothing for a site without devices', async () => {
+    const s = setup();
+    for (let i = 0; i < 2100; i++) await s.registry.put({ id: `m-${i}`, type: 'meter', site: i < 2050 ? 'harbour' : 'airport', ...at(i) });
+    expect(s.registry.viewport(city, ['harbour']).total).toBe(2050);
+    expect(s.registry.viewport(city, ['airport']).total).toBe(50);
+    expect(s.registry.viewport(city, ['nowhere'])).toEqual({ devices: [], clusters: [], total: 0, clustered: false, bounds: null });
+    expect(s.registry.viewport(city, null).total).toBe(2100);
   });
 });

@@ -80,6 +80,14 @@ describe('viewportAnswer', () => {
     }
   });
 
+  it('bounds the grid of a line-thin box at the highest zoom instead of allocating 2^32 cells', () => {
+    const all: ScannedDevice[] = [];
+    for (let i = 0; i < 30; i++) all.push(device(i, -80 + i * 5, 10));
+    const a = viewportAnswer(all, { west: 10, south: -85, east: 10, north: 85, zoom: 30 }, 10);
+    expect(a.clustered).toBe(true);
+    expect(a.clusters.reduce((n, c) => n + c.count, 0) + a.devices.length).toBe(30);
+  });
+
   it('keeps the number of cells bounded when a huge box is asked at a high zoom', () => {
     const all: ScannedDevice[] = [];
     for (let i = 0; i < 20_000; i++) all.push(device(i, -60 + (i % 200) * 0.6, -170 + Math.floor(i / 200) * 3.4));

@@ -4,9 +4,14 @@
  * grid clusters. Cells are squares of `cellPx` screen pixels at the requested zoom in Web Mercator
  * (EPSG:3857, the projection Leaflet draws in), so clusters do not overlap on screen at any latitude.
  * A cell holding a single device returns that device instead of a cluster of one.
+ *
+ * `viewportAnswer` is the straightforward computation over a scan of the devices: the route uses it
+ * when other filters (zone, type, status) apply, and it is the oracle the viewport index
+ * (viewport-index.ts, what the map's own query reads) is tested against.
  */
 import { ParapetError } from '../core/errors.js';
 import { DEVICE_STATUSES, type Device, type DeviceStatus, type DeviceView } from '../core/device.js';
+import { clusterGrid, gridCol, gridRow, mercatorX, mercatorY } from './viewport-grid.js';
 
 export interface DeviceCluster {
   /** Mean position of the cluster's devices, degrees. */
@@ -36,14 +41,10 @@ export interface Viewport {
   readonly zoom: number;
 }
 
-/** Web Mercator's latitude limit, degrees. */
-const MAX_LAT = 85.05112878;
 /** Most devices sent raw; beyond it the answer is clustered. */
 export const VIEWPORT_MAX_DEVICES = 2000;
 /** Cluster cell edge, screen pixels. */
 export const CLUSTER_CELL_PX = 64;
-/** Most grid cells one answer may span (a 4K screen at 64 px cells is about 2,000). */
-const MAX_CELLS = 4096;
 
 /** Parses `bbox=w,s,e,n` (degrees) and `zoom`; 400 naming the problem. */
 export function parseViewport(bbox: string, zoom: number | undefined): Viewport {
@@ -63,15 +64,7 @@ export function inViewport(d: Pick<Device, 'lat' | 'lon'>, vp: Viewport): boolea
   return d.lat !== null && d.lon !== null && d.lat >= vp.south && d.lat <= vp.north && d.lon >= vp.west && d.lon <= vp.east;
 }
 
-/** Position on the Mercator world square, 0..1 both ways (y grows southwards). */
-function project(lat: number, lon: number): [number, number] {
-  const phi = (Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180;
-  const x = (lon + 180) / 360;
-  const y = (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2;
-  return [x, y];
-}
-
-function emptyStatus(): Record<DeviceStatus, number> {
+export function emptyStatus(): Record<DeviceStatus, number> {
   const s = {} as Record<DeviceStatus, number>;
   for (const k of DEVICE_STATUSES) s[k] = 0;
   return s;
@@ -119,29 +112,13 @@ export function viewportAnswer(
     inside.sort((a, b) => (a.device.id < b.device.id ? -1 : a.device.id > b.device.id ? 1 : 0));
     return { devices: views(inside), clusters: [], total: inside.length, clustered: false, bounds };
   }
-  // A box far larger than a screen at this zoom would give a huge grid: widen the cells so the
-  // answer stays bounded (at most MAX_CELLS cells across the box).
-  const [x0, y0] = project(vp.north, vp.west);
-  const [x1, y1] = project(vp.south, vp.east);
-  let cells = Math.max(1, (256 * 2 ** vp.zoom) / cellPx);
-  const across = (x1 - x0) * cells * ((y1 - y0) * cells);
-  if (across > MAX_CELLS) cells = cells / Math.sqrt(across / MAX_CELLS);
-  // Cells are indexed in a flat array over the box (small integers), not hashed: this loop runs
-  // once per device in view, 100,000 times for a city.
-  const col0 = Math.floor(x0 * cells);
-  const row0 = Math.floor(y0 * cells);
-  const cols = Math.floor(x1 * cells) - col0 + 1;
-  const rows = Math.floor(y1 * cells) - row0 + 1;
-  const grid: Array<Cell | undefined> = new Array<Cell | undefined>(cols * rows);
+  // Cells are indexed in a flat array over the box (small integers), not hashed.
+  const g = clusterGrid(vp, cellPx);
+  const grid: Array<Cell | undefined> = new Array<Cell | undefined>(g.cols * g.rows);
   for (const s of inside) {
     const lat = s.device.lat ?? 0;
     const lon = s.device.lon ?? 0;
-    const phi = (Math.max(-MAX_LAT, Math.min(MAX_LAT, lat)) * Math.PI) / 180;
-    const x = (lon + 180) / 360;
-    const y = (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2;
-    const col = Math.min(cols - 1, Math.max(0, Math.floor(x * cells) - col0));
-    const row = Math.min(rows - 1, Math.max(0, Math.floor(y * cells) - row0));
-    const key = row * cols + col;
+    const key = gridRow(g, mercatorY(lat)) * g.cols + gridCol(g, mercatorX(lon));
     const c = grid[key];
     if (c) {
       c.count += 1;

@@ -43,6 +43,22 @@ describe('GET /devices?bbox&zoom (the map viewport)', () => {
     expect(plain.clusters).toBeUndefined();
   });
 
+  it('shows and counts a site-scoped caller only its sites’ devices, clustered or not', async () => {
+    const scoped = (await hub.deps.auth.createToken('viewport-elsewhere', 'operator', ['elsewhere'])).secret;
+    const world = async (qs: string) => (await (await hub.api(`/devices?bbox=-180,-90,180,90&zoom=2${qs}`, { token: scoped })).json()) as ViewportAnswer;
+    const own = await world('');
+    expect(own.total).toBe(1);
+    expect(own.devices.map((d) => d.id)).toEqual(['far']);
+    expect(own.bounds).toEqual([10, 10, 10, 10]);
+    // Another site named explicitly, with or without another filter: nothing, not a 404 per device.
+    expect((await world('&site=harbour')).total).toBe(0);
+    expect((await world('&site=harbour&type=meter')).total).toBe(0);
+    // The unscoped operator sees all of them, clustered.
+    const all = (await (await hub.api('/devices?bbox=-180,-90,180,90&zoom=2', { token: hub.operatorToken })).json()) as ViewportAnswer;
+    expect(all.total).toBe(3001);
+    expect(all.clustered).toBe(true);
+  });
+
   it.each([
     ['bbox=1,2,3&zoom=3', 'four numbers'],
     ['bbox=0,0,1,1', 'zoom is required'],
