@@ -1,6 +1,6 @@
 /**
- * Plate Recognizer (SPEC §6) → `lpr.read`. Accepted bodies (JSON; configure Stream with
- * `webhook_image = no`, Parapet keeps no imagery):
+ * Plate Recognizer (SPEC §6) → `lpr.read`. Accepted bodies (JSON, or the `json` field of a webhook
+ * with image, unpacked by plate-recognizer-form.ts with the image discarded unread):
  *   Stream webhook    {hook: {id: <camera>, event: "recognition"}, data: {camera_id, timestamp, results: [...]}}
  *   Snapshot webhook  {hook: {id: <webhook>, event: "image.done"}, data: {camera_id, timestamp, results: [...]}}
  *   Snapshot API answer forwarded as-is  {camera_id, timestamp, results: [...]}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ackFor, buildFrame, crc16, dc09Timestamp, duhFor, nakAt, parseFrame, splitFrames, type Dc09Message } from './sia-dc09.js';
+import { parseDc09Key, type Dc09Key } from './sia-crypto.js';
+import { ackFor, buildFrame, crc16, dc09Timestamp, duhFor, nakAt, parseFrame, sealedAckFor, splitFrames, type Dc09KeyOf, type Dc09Message } from './sia-dc09.js';
+import { openAnswer, sealedFrame, sealedRawFrame } from './sia-dc09-test-panel.js';
 
 /** The two examples printed in ANSI/SIA DC-09-2013 (CRC and length as published). */
 const SPEC_CID = '\n87CD0037"ADM-CID"9876R579BDFL789ABC#12345A[#12345A|1110 00 129]\r';
@@ -84,8 +86,95 @@ describe('parseFrame', () => {
     expect(r).toMatchObject({ ok: false, reason: 'format' });
   });
 
-  it('marks encrypted messages', () => {
-    expect(ok(buildFrame('"*SIA-DCS"5994L0#AAA[5AB718E008C616BF16F6468033A11326]')).encrypted).toBe(true);
+  it('refuses an encrypted message for an account with no key as no_key, keeping its header for the DUH', () => {
+    const r = parseFrame(buildFrame('"*SIA-DCS"5994L0#AAA[5AB718E008C616BF16F6468033A11326B0F7546CAB230910BCA10E4DEBA42283C436E4F8EFF50931070DDE36D5BB5F0C'), NOW);
+    expect(r).toMatchObject({ ok: false, reason: 'no_key', header: { id: 'SIA-DCS', encrypted: true, seq: '5994', account: 'AAA', prefix: '0', receiver: null } });
+  });
+});
+
+const KEYS: Record<string, string> = {
+  '1234': '00112233445566778899AABBCCDDEEFF',
+  C0DE: '000102030405060708090a0b0c0d0e0f1011121314151617',
+  '5EA1': '603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4',
+  /** pysiaalarm's test key, the ASCII "AAAAAAAAAAAAAAAA" (tests/test_utils.py). */
+  AAAB: '41'.repeat(16),
+};
+const keyOf: Dc09KeyOf = (account) => {
+  const hex = KEYS[account];
+  return hex === undefined ? undefined : (parseDc09Key(hex) ?? undefined);
+};
+const sealed = (r: ReturnType<typeof parseFrame>): Dc09Message => {
+  if (!r.ok) throw new Error(`expected a message, got ${r.reason}: ${r.detail}`);
+  return r.message;
+};
+const TS = dc09Timestamp(NOW);
+
+describe('parseFrame, encrypted (DC-09 §5.4)', () => {
+  it('opens Contact ID under AES-128, -192 and -256 as the clear message would read', () => {
+    for (const [account, hex] of [['1234', KEYS['1234']], ['C0DE', KEYS.C0DE], ['5EA1', KEYS['5EA1']]] as const) {
+      const clear = ok(buildFrame(`"ADM-CID"0042R1L0#${account}[#${account}|1130 01 015][X-9.0952W38.7681]${TS}`));
+      const frame = sealedFrame({ id: 'ADM-CID', seq: '0042', route: `R1L0#${account}`, content: `#${account}|1130 01 015][X-9.0952W38.7681]${TS}`, keyHex: hex ?? '' });
+      expect(sealed(parseFrame(frame, NOW, keyOf)), account).toEqual({ ...clear, encrypted: true });
+    }
+  });
+
+  it("reads pysiaalarm's captured encrypted NULL (known answer; its pad has no \"|\")", () => {
+    const frame = buildFrame('"*NULL"0000R0L0#AAAB[B4BC8B40D0E6D959D6BEA78E88CC0B2155741A3C44FBB96D476A3E557CAD64D9');
+    const now = Date.UTC(2020, 6, 5, 18, 24, 52);
+    expect(sealed(parseFrame(frame, now + 10_000, keyOf))).toEqual({
+      id: 'NULL',
+      encrypted: true,
+      seq: '0000',
+      receiver: '0',
+      prefix: '0',
+      account: 'AAAB',
+      data: '',
+      extended: [],
+      timestamp: now,
+    });
+  });
+
+  it('reads a Contact ID burglary encrypted by openssl (known answer)', () => {
+    // openssl enc -aes-256-cbc -nopad -iv 0…0 of "QWERTYUIO|#1234|1130 01 015]_10:00:00,11-26-2026" (sia-crypto.test.ts).
+    const frame = buildFrame('"*ADM-CID"0001L0#5EA1[5DB7430E47DB42CE0C21CD936266C46E4C012466CE829A8AFBFB51AC16D34C020F96E470EEA13CD3C6ECB5E4F96BBB56');
+    expect(sealed(parseFrame(frame, NOW, keyOf))).toMatchObject({ id: 'ADM-CID', encrypted: true, account: '5EA1', data: '#1234|1130 01 015', timestamp: NOW });
+  });
+
+  it('refuses a wrong key and a bad pad as decrypt (DUH), with the header', () => {
+    const content = `#1234|1110 00 001]${TS}`;
+    const wrong = sealedFrame({ id: 'ADM-CID', seq: '0002', route: 'L0#1234', content, keyHex: KEYS.C0DE ?? '', pad: Buffer.from('abcdefghi') });
+    expect(parseFrame(wrong, NOW, keyOf)).toMatchObject({ ok: false, reason: 'decrypt', header: { seq: '0002', account: '1234', encrypted: true } });
+    const bracketInPad = sealedRawFrame('"*ADM-CID"0003L0#1234', Buffer.from(`a[cdefghi|${content}`, 'latin1'), KEYS['1234'] ?? '');
+    expect(parseFrame(bracketInPad, NOW, keyOf)).toMatchObject({ ok: false, reason: 'decrypt' });
+    const noBar = sealedRawFrame('"*SIA-DCS"0004L0#1234', Buffer.from(`abcdefghijklmnopqNri1/BA015]${TS}`, 'latin1'), KEYS['1234'] ?? '');
+    expect(parseFrame(noBar, NOW, keyOf)).toMatchObject({ ok: false, reason: 'decrypt' });
+    const noClose = sealedFrame({ id: 'ADM-CID', seq: '0005', route: 'L0#1234', content: '#1234|1110 00 001', keyHex: KEYS['1234'] ?? '' });
+    expect(parseFrame(noClose, NOW, keyOf)).toMatchObject({ ok: false, reason: 'decrypt' });
+  });
+
+  it('refuses an encrypted message without a timestamp, or outside the window, as timestamp (NAK)', () => {
+    const at = (content: string) => parseFrame(sealedFrame({ id: 'SIA-DCS', seq: '0006', route: 'L0#1234', content, keyHex: KEYS['1234'] ?? '' }), NOW, keyOf);
+    expect(at('#1234|Nri1/BA015]')).toMatchObject({ ok: false, reason: 'timestamp' });
+    expect(at(']')).toMatchObject({ ok: false, reason: 'timestamp' });
+    expect(at(`#1234|Nri1/BA015]${dc09Timestamp(NOW - 41_000)}`)).toMatchObject({ ok: false, reason: 'timestamp' });
+    expect(at(`#1234|Nri1/BA015]${dc09Timestamp(NOW + 21_000)}`)).toMatchObject({ ok: false, reason: 'timestamp' });
+    expect(at(`#1234|Nri1/BA015]${dc09Timestamp(NOW - 39_000)}`).ok).toBe(true);
+  });
+
+  it('refuses ciphertext that is not whole blocks of hex as a format error (NAK)', () => {
+    for (const tail of ['', 'ABC', '5AB718E008C616BF16F6468033A1132', '5AB718E008C616BF16F6468033A11326]', 'XYZ718E008C616BF16F6468033A11326']) {
+      expect(parseFrame(buildFrame(`"*SIA-DCS"0007L0#1234[${tail}`), NOW, keyOf), tail).toMatchObject({ ok: false, reason: 'format' });
+    }
+  });
+
+  it('never throws on noise ciphertext under a real key, and never takes it for a message', () => {
+    let seed = 0x2545f491; // a fixed LCG (Numerical Recipes constants): the same noise every run
+    const byte = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) >>> 24;
+    for (let i = 0; i < 500; i++) {
+      const hex = Buffer.from(Array.from({ length: 16 * (1 + (i % 4)) }, byte)).toString('hex');
+      const r = parseFrame(buildFrame(`"*ADM-CID"0008L0#1234[${hex}`), NOW, keyOf);
+      expect(r.ok).toBe(false);
+    }
   });
 });
 
@@ -95,6 +184,18 @@ describe('responses', () => {
     const body = '"ACK"9876R579BDFL789ABC#12345A[]';
     expect(ack).toBe(`\n${crc16(body).toString(16).toUpperCase().padStart(4, '0')}0${body.length.toString(16).toUpperCase().padStart(3, '0')}${body}\r`);
     expect(parseFrame(Buffer.from(ack, 'latin1'), NOW).ok).toBe(true);
+  });
+
+  it('the ACK to an encrypted message is "*ACK" whose sealed region is pad|] and the receiver time', () => {
+    const key = keyOf('C0DE') as Dc09Key;
+    const m = sealed(parseFrame(sealedFrame({ id: 'ADM-CID', seq: '0042', route: 'R1L0#C0DE', content: `#C0DE|1130 01 015]${TS}`, keyHex: KEYS.C0DE ?? '' }), NOW, keyOf));
+    const ack = sealedAckFor(m, key, NOW + 1000).toString('latin1');
+    const opened = openAnswer(ack, KEYS.C0DE ?? '');
+    expect(opened).toMatchObject({ word: 'ACK', encrypted: true, header: '0042R1L0#C0DE' });
+    expect(opened.region).toMatch(/^[A-Za-z0-9]{1,16}\|\]_10:00:01,11-26-2026$/);
+    expect(opened.region.length % 16).toBe(0);
+    // Our own parser reads it back too: an ACK is a DC-09 frame like any other.
+    expect(sealed(parseFrame(Buffer.from(ack, 'latin1'), NOW, keyOf))).toMatchObject({ id: 'ACK', encrypted: true, seq: '0042', data: '', timestamp: NOW + 1000 });
   });
 
   it('DUH has the ACK layout', () => {

@@ -1,17 +1,22 @@
 /**
- * The SIA DC-09 receiver (SPEC §6): TCP and UDP on the configured port, unencrypted DC-09 with
- * SIA-DCS and Contact ID payloads. Per message:
- *   bad CRC, length, format or timestamp      → NAK with the receiver's time (panel retries)
- *   encrypted, unknown message type or account → DUH (understood, not accepted: fix the config)
- *   NULL link test                             → ACK (and a heartbeat when the account is known)
- *   event                                      → mapped (contact-id.ts), ingested, ACK after the
- *                                                store commit; DUH when its device is not registered
+ * The SIA DC-09 receiver (SPEC §6): TCP and UDP on the configured port, DC-09 with SIA-DCS and
+ * Contact ID payloads, in the clear or AES-encrypted per account (sia-crypto.ts). Per message:
+ *   bad CRC, length, format or timestamp (an encrypted message without one
+ *   included)                                   → NAK with the receiver's time (panel retries)
+ *   encrypted for an account with no key, or not
+ *   decrypting with its key; clear from an account
+ *   that has a key; unknown type or account     → DUH (understood, not accepted: fix the config)
+ *   NULL link test                              → ACK (and a heartbeat when the account is known)
+ *   event                                       → mapped (contact-id.ts), ingested, ACK after the
+ *                                                 store commit; DUH when its device is not registered
+ * The ACK to an encrypted message is encrypted ("*ACK"); NAK and DUH never are (DC-09 §5.5.3).
  * When the pipeline itself fails nothing is answered, so the panel retransmits: an ACK always
- * means the event is stored (DC-09 §5.5.2).
+ * means the event is stored. Every answer is counted by outcome (`counts`).
  *
- * Bounds (SPEC §5.6): a TCP connection buffers at most one maximal frame, idles out after
- * IDLE_MS, and at most MAX_CONNECTIONS are open; datagrams longer than a frame are ignored.
- * Accounts are matched case-insensitively on their hex digits. Unencrypted DC-09 has no
+ * An account with a key accepts only encrypted messages, or anyone could bypass its key by
+ * sending in the clear. Bounds (SPEC §5.6): a TCP connection buffers at most one maximal frame,
+ * idles out after IDLE_MS, and at most MAX_CONNECTIONS are open; datagrams longer than a frame are
+ * ignored. Accounts are matched case-insensitively on their hex digits. Unencrypted DC-09 has no
  * authentication, so the hub refuses to bind it anywhere but loopback (SPEC §5.5).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -21,7 +26,9 @@ import type { HubDeps } from '../hub-deps.js';
 import { integrationPrincipal } from './adapter-kit.js';
 import { mapSiaMessage } from './contact-id.js';
 import { ingestAdapted, summary } from './ingest-adapted.js';
-import { MAX_BODY, ackFor, duhFor, nakAt, parseFrame, splitFrames } from './sia-dc09.js';
+import type { Dc09Key } from './sia-crypto.js';
+import { loadDc09Keys } from './sia-dc09-keys.js';
+import { MAX_BODY, ackFor, duhFor, nakAt, parseFrame, sealedAckFor, splitFrames } from './sia-dc09.js';
 
 export type SiaDeps = Pick<HubDeps, 'clock' | 'log' | 'pipeline'>;
 
@@ -32,41 +39,93 @@ const MAX_CONNECTIONS = 256;
 /** Unanswered frames one TCP connection may have queued. */
 const MAX_IN_FLIGHT = 32;
 
+export const SIA_OUTCOMES = [
+  'ack',
+  'nak_crc',
+  'nak_length',
+  'nak_format',
+  'nak_timestamp',
+  /** Encrypted, for an account with no key. */
+  'duh_no_key',
+  /** Encrypted, but no padded DC-09 region under the account's key (wrong key, bad pad). */
+  'duh_decrypt',
+  /** In the clear, from an account that has a key. */
+  'duh_clear',
+  'duh_type',
+  'duh_account',
+  'duh_device',
+  /** The store failed: no answer, the panel retransmits. */
+  'unanswered',
+] as const;
+export type SiaOutcome = (typeof SIA_OUTCOMES)[number];
+
+/** What the receiver knows: accounts → devices, accounts → keys (upper case), and its counters. */
+export interface SiaReceiver {
+  readonly accounts: ReadonlyMap<string, string>;
+  readonly keys: ReadonlyMap<string, Dc09Key>;
+  readonly counts: Record<SiaOutcome, number>;
+}
+
 export interface SiaServer {
   readonly tcpPort: number;
   readonly udpPort: number;
+  /** Answers so far, by outcome. */
+  readonly counts: Readonly<Record<SiaOutcome, number>>;
   close(): Promise<void>;
 }
 
+export const newSiaCounts = (): Record<SiaOutcome, number> => Object.fromEntries(SIA_OUTCOMES.map((o) => [o, 0])) as Record<SiaOutcome, number>;
+
 /** One frame in, the answer out (or null: say nothing, the panel will retransmit). */
-export async function answerFrame(deps: SiaDeps, accounts: ReadonlyMap<string, string>, frame: Buffer): Promise<Buffer | null> {
+export async function answerFrame(deps: SiaDeps, rx: SiaReceiver, frame: Buffer): Promise<Buffer | null> {
   const now = deps.clock.now();
-  const parsed = parseFrame(frame, now);
+  const parsed = parseFrame(frame, now, (account) => rx.keys.get(account));
   if (!parsed.ok) {
+    if ('header' in parsed) {
+      rx.counts[`duh_${parsed.reason}`]++;
+      deps.log.warn({ mod: 'sia', reason: parsed.reason, type: parsed.header.id, encrypted: true }, 'DC-09 message not accepted (DUH)');
+      return duhFor(parsed.header);
+    }
+    rx.counts[`nak_${parsed.reason}`]++;
     deps.log.warn({ mod: 'sia', reason: parsed.reason }, 'DC-09 message refused (NAK)');
     return nakAt(now);
   }
   const m = parsed.message;
-  const device = accounts.get(m.account);
-  if (m.id === 'NULL' && (device === undefined || m.encrypted)) return ackFor(m);
-  if (m.encrypted || (m.id !== 'SIA-DCS' && m.id !== 'ADM-CID' && m.id !== 'NULL') || device === undefined) {
-    deps.log.warn({ mod: 'sia', type: m.id, encrypted: m.encrypted, known: device !== undefined }, 'DC-09 message not accepted (DUH)');
+  // A message that parsed encrypted was opened with its account's key, so key ⇔ encrypted here.
+  const key = rx.keys.get(m.account);
+  const duh = (outcome: 'duh_clear' | 'duh_type' | 'duh_account' | 'duh_device'): Buffer => {
+    rx.counts[outcome]++;
+    deps.log.warn({ mod: 'sia', reason: outcome.slice(4), type: m.id, encrypted: m.encrypted }, 'DC-09 message not accepted (DUH)');
     return duhFor(m);
-  }
+  };
+  const ack = (): Buffer => {
+    rx.counts.ack++;
+    return key !== undefined && m.encrypted ? sealedAckFor(m, key, deps.clock.now()) : ackFor(m);
+  };
+  if (key !== undefined && !m.encrypted) return duh('duh_clear');
+  const device = rx.accounts.get(m.account);
+  if (m.id === 'NULL' && device === undefined) return ack();
+  if (m.id !== 'SIA-DCS' && m.id !== 'ADM-CID' && m.id !== 'NULL') return duh('duh_type');
+  if (device === undefined) return duh('duh_account');
   let answer;
   try {
     answer = await ingestAdapted(deps.pipeline, mapSiaMessage(m, device, now), integrationPrincipal('sia'));
   } catch (err) {
+    rx.counts.unanswered++;
     deps.log.error({ mod: 'sia', err }, 'could not store a DC-09 event; not acknowledged');
     return null;
   }
   if (answer.rejected.length > 0) deps.log.warn({ mod: 'sia', device, ...summary(answer) }, 'DC-09 message partly rejected');
-  if (answer.rejected.some((r) => r.error === 'unknown_device')) return duhFor(m);
-  return ackFor(m);
+  if (answer.rejected.some((r) => r.error === 'unknown_device')) return duh('duh_device');
+  return ack();
 }
 
 export async function startSiaServer(deps: SiaDeps, settings: Config['integrations']['sia']): Promise<SiaServer> {
-  const accounts = new Map(Object.entries(settings.accounts).map(([acct, dev]) => [acct.toUpperCase(), dev]));
+  const rx: SiaReceiver = {
+    accounts: new Map(Object.entries(settings.accounts).map(([acct, dev]) => [acct.toUpperCase(), dev])),
+    keys: loadDc09Keys(settings, (msg) => deps.log.warn({ mod: 'sia' }, msg)),
+    counts: newSiaCounts(),
+  };
   const sockets = new Set<Socket>();
 
   const tcp: Server = createServer((socket) => {
@@ -89,7 +148,7 @@ export async function startSiaServer(deps: SiaDeps, settings: Config['integratio
         inFlight++;
         chain = chain
           .then(async () => {
-            const reply = await answerFrame(deps, accounts, f);
+            const reply = await answerFrame(deps, rx, f);
             if (reply && !socket.destroyed) socket.write(reply);
           })
           .catch((err: unknown) => deps.log.error({ mod: 'sia', err }, 'DC-09 TCP frame failed'))
@@ -110,7 +169,7 @@ export async function startSiaServer(deps: SiaDeps, settings: Config['integratio
   const udp: UdpSocket = createSocket(settings.host.includes(':') ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
     if (msg.length > MAX_FRAME) return;
-    answerFrame(deps, accounts, msg)
+    answerFrame(deps, rx, msg)
       .then((reply) => {
         if (reply) udp.send(reply, rinfo.port, rinfo.address);
       })
@@ -131,11 +190,12 @@ export async function startSiaServer(deps: SiaDeps, settings: Config['integratio
   }
   udp.on('error', (err) => deps.log.error({ mod: 'sia', err }, 'DC-09 UDP socket error'));
   const udpPort = udp.address().port;
-  deps.log.info({ mod: 'sia', host: settings.host, tcp: tcpPort, udp: udpPort, accounts: accounts.size }, 'SIA DC-09 receiver listening');
+  deps.log.info({ mod: 'sia', host: settings.host, tcp: tcpPort, udp: udpPort, accounts: rx.accounts.size, encrypted: rx.keys.size }, 'SIA DC-09 receiver listening');
 
   return {
     tcpPort,
     udpPort,
+    counts: rx.counts,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));

@@ -1,7 +1,8 @@
 /**
  * Vendor webhooks and NGSI-LD (SPEC §6; docs/integrations.md). Every POST is an `events.ingest`
  * route, so only ingest and admin credentials may post, and the app hands it the raw body text,
- * decoded here with the bounded decoder (SPEC §5.6). Each route: parse → pure adapter → the one
+ * decoded here with the bounded decoder (SPEC §5.6); Plate Recognizer's route also takes
+ * multipart/form-data, which the app reads bounded into parts (multipart.ts). Each route: parse → pure adapter → the one
  * pipeline → the answer of POST /events plus `dropped`. Device mapping comes from the query:
  * `?device=<id>` pins every event to one device; otherwise `?device_prefix=<p>` (default empty)
  * is put before the vendor's camera/reader/door id.
@@ -16,8 +17,11 @@ import { parseBoundedJson } from '../../../ingest/json-guard.js';
 import { integrationPrincipal, type AdapterResult, type DeviceMapping } from '../../../adapters/adapter-kit.js';
 import { ingestAdapted, nothingKept, type AdaptedAnswer } from '../../../adapters/ingest-adapted.js';
 import { mapPlateRecognizer } from '../../../adapters/plate-recognizer.js';
+import { unpackPlateRecognizerForm } from '../../../adapters/plate-recognizer-form.js';
+import { MultipartForm } from '../multipart.js';
 import { mapOpenAlpr } from '../../../adapters/openalpr.js';
 import { DoorState, applyDoorUpdate, checkHeldDoors, mapUnifiAccess } from '../../../adapters/unifi-access.js';
+import { SIGNATURE_HEADER, UnifiSignatureVerifier } from '../../../adapters/unifi-signature.js';
 import { mapNgsiEntities, mapNgsiNotification, type NgsiOptions } from '../../../adapters/ngsi-ld.js';
 import { CONTEXT_LINK, alertEntity, deviceEntity } from '../../../adapters/ngsi-ld-export.js';
 import { parseWith, principalOf, type RouteModule } from '../route-kit.js';
@@ -76,19 +80,58 @@ export const integrationRoutes: RouteModule = (app, deps) => {
     });
   };
 
-  post('/integrations/platerecognizer', 'Plate Recognizer Stream and Snapshot webhooks → lpr.read', (req, _p, body) =>
-    mapPlateRecognizer(body, { devices: mappingOf(req), now: deps.clock.now() }),
+  // Plate Recognizer posts JSON, or a "webhook with image" as multipart/form-data (field `json` +
+  // file `upload`): the app reads the form with the image drained unread (multipart.ts), so only
+  // the JSON text arrives here; the image and any other part are reported in `dropped`.
+  app.post(
+    '/integrations/platerecognizer',
+    {
+      config: { action: 'events.ingest', multipart: true },
+      schema: { summary: 'Plate Recognizer Stream and Snapshot webhooks (JSON, or multipart with image) → lpr.read', tags: ['integrations'], description: ANSWER_DOC },
+    },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const form = req.body instanceof MultipartForm ? unpackPlateRecognizerForm(req.body.parts) : undefined;
+      const body = form ? parseBoundedJson(form.json, limits) : bodyOf(req);
+      const r = mapPlateRecognizer(body, { devices: mappingOf(req), now: deps.clock.now() });
+      return answer(reply, principal, form ? { ...r, dropped: [...form.dropped, ...r.dropped] } : r);
+    },
   );
   post('/integrations/openalpr', 'OpenALPR / Rekor Scout group results and heartbeats → lpr.read, device health', (req, _p, body) =>
     mapOpenAlpr(body, { devices: mappingOf(req), now: deps.clock.now() }),
   );
-  post('/integrations/unifi-access', 'UniFi Access webhooks → access.*', (req, principal, body) => {
-    const r = mapUnifiAccess(body, { devices: mappingOf(req), now: deps.clock.now() }, doors);
-    // Door state only for a device this sender may use (another site's door answers unknown_device).
-    const dev = r.update ? deps.registry.get(r.update.device) : undefined;
-    if (r.update && dev && canSeeSite(principal, dev.site)) applyDoorUpdate(doors, r.update);
-    return r;
-  });
+  // UniFi Access signs its webhooks (unifi-signature.ts). With a secret configured the signature is
+  // checked, besides the bearer token (SPEC §5.1), before the body is parsed: over the bytes UniFi
+  // signed. The body reaches us as text decoded from UTF-8 (after any gunzip); re-encoding valid UTF-8
+  // gives back exactly the bytes received, and a body that was not valid UTF-8 (never JSON, RFC 8259
+  // §8.1) cannot match — it fails closed.
+  const unifiSecret = deps.config.integrations.unifi_access.secret;
+  const unifiSignatures = unifiSecret === undefined ? null : new UnifiSignatureVerifier(unifiSecret);
+  let unsignedWarned = false;
+  app.post(
+    '/integrations/unifi-access',
+    { config: { action: 'events.ingest' }, schema: { summary: 'UniFi Access webhooks → access.*', tags: ['integrations'], description: `${ANSWER_DOC}. With integrations.unifi_access.secret set, a missing, wrong, stale or replayed Signature header answers 401 bad_signature.` } },
+    async (req, reply) => {
+      const principal = principalOf(req);
+      const signature = req.headers[SIGNATURE_HEADER];
+      if (!unifiSignatures && signature !== undefined && !unsignedWarned) {
+        unsignedWarned = true;
+        deps.log.warn({ mod: 'unifi-access' }, 'UniFi Access webhooks arrive signed but integrations.unifi_access.secret is not set: their signatures are not verified');
+      }
+      const accepted = unifiSignatures?.verify(signature, Buffer.from(typeof req.body === 'string' ? req.body : '', 'utf8'), deps.clock.now());
+      try {
+        const r = mapUnifiAccess(bodyOf(req), { devices: mappingOf(req), now: deps.clock.now() }, doors);
+        // Door state only for a device this sender may use (another site's door answers unknown_device).
+        const dev = r.update ? deps.registry.get(r.update.device) : undefined;
+        if (r.update && dev && canSeeSite(principal, dev.site)) applyDoorUpdate(doors, r.update);
+        return await answer(reply, principal, r);
+      } catch (err) {
+        // Not kept: the vendor may send the same signed request again.
+        if (accepted !== undefined) unifiSignatures?.forget(accepted);
+        throw err;
+      }
+    },
+  );
 
   const ngsi = (req: FastifyRequest): NgsiOptions => ({
     devices: mappingOf(req),
