@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
 import { createMemoryAuditStore } from '../store/memory/audit.js';
@@ -28,6 +28,31 @@ describe('audit log', () => {
     expect(entryHash(b, b.prev_hash)).toBe(b.hash);
     expect(store.rows).toHaveLength(2);
     expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('tags an entry with the given sites, else a principal actor\'s, distinct and sorted; descriptive actors are global', async () => {
+    const { log } = setup();
+    const scoped = { kind: 'user', id: 'u2', name: 'hana', role: 'admin', sites: ['harbour', 'campus'] } as const;
+    expect((await log.record({ actor: scoped, action: 'audit.read', outcome: 'success' })).sites).toEqual(['campus', 'harbour']);
+    expect((await log.record({ actor: scoped, action: 'device.update', outcome: 'success', sites: ['harbour', 'depot', 'harbour', ''] })).sites).toEqual(['depot', 'harbour']);
+    expect((await log.record({ actor: { ...scoped, sites: [] }, action: 'users.create', outcome: 'success' })).sites).toEqual([]);
+    expect((await log.record({ actor: scoped, action: 'users.create', outcome: 'success', sites: [] })).sites).toEqual([]);
+    expect((await log.record({ actor: 'system', action: 'retention.purge', outcome: 'success' })).sites).toEqual([]);
+    expect((await log.record({ actor: null, action: 'auth.failure', outcome: 'failure' })).sites).toEqual([]);
+    await expect(log.record({ actor: 'system', action: 'a.b', outcome: 'success', sites: Array.from({ length: 201 }, (_, i) => `s${i}`) })).rejects.toThrow(/201 sites/);
+    expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('hashes an entry without sites exactly as before sites existed, and its sites when it has some', () => {
+    const content = { at: 5, actor: 'user:alice', action: 'device.update', target: 'cam-1', outcome: 'success' as const, detail: { type: 'camera' } };
+    // The formula of the first release, which stored logs were hashed with.
+    const before = createHash('sha256').update(canonicalJson({ ...content, prev: GENESIS_HASH }), 'utf8').digest('hex');
+    expect(entryHash({ ...content, sites: [] }, GENESIS_HASH)).toBe(before);
+    const tagged = entryHash({ ...content, sites: ['harbour'] }, GENESIS_HASH);
+    expect(tagged).toBe(createHash('sha256').update(canonicalJson({ ...content, sites: ['harbour'], prev: GENESIS_HASH }), 'utf8').digest('hex'));
+    expect(tagged).not.toBe(before);
+    expect(entryHash({ ...content, sites: ['campus'] }, GENESIS_HASH)).not.toBe(tagged);
+    expect(entryHash({ ...content, sites: ['campus', 'harbour'] }, GENESIS_HASH)).not.toBe(tagged);
   });
 
   it('signs a checkpoint every N entries and on demand, and verifies them', async () => {

@@ -4,6 +4,7 @@
  * the Ed25519 key derived from the master key. Other services call
  * `deps.audit.record({ actor, action, target, outcome, detail })` for logins, authorization
  * failures, admin changes, watchlist changes, investigations, exports, purges and policy violations.
+ * Each entry names the sites it concerns (SPEC §5.3), so a site-scoped auditor reads only those.
  */
 import type { Clock } from '../core/clock.js';
 import type { Principal } from '../auth/principal.js';
@@ -19,6 +20,12 @@ export interface AuditRecordInput {
   readonly target?: string | null;
   readonly outcome: AuditOutcome;
   readonly detail?: Readonly<Record<string, unknown>> | null;
+  /**
+   * The sites the entry concerns: a device's site, the scope of the user or token changed, an
+   * investigation's sites. Omitted: the sites of a principal actor (none for an unscoped one or a
+   * descriptive actor). Empty: a global entry, visible to unscoped auditors only.
+   */
+  readonly sites?: readonly string[];
 }
 
 export interface AuditLogOptions {
@@ -61,6 +68,17 @@ export function sanitiseDetail(detail: Readonly<Record<string, unknown>> | null 
   return text.length > MAX_DETAIL_BYTES ? { truncated: true, bytes: text.length } : out;
 }
 
+/** Twice the widest scope a user or token can have (100 sites, admin routes): a scope replaced whole. */
+const MAX_SITES = 200;
+
+/** The entry's sites: given, or the principal actor's; distinct, sorted by code unit, bounded. */
+export function entrySites(input: Pick<AuditRecordInput, 'actor' | 'sites'>): string[] {
+  const given = input.sites ?? (input.actor !== null && typeof input.actor === 'object' ? input.actor.sites : []);
+  const sites = [...new Set(given.filter((x) => typeof x === 'string' && x.length > 0))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (sites.length > MAX_SITES) throw new Error(`an audit entry names ${sites.length} sites; at most ${MAX_SITES}`);
+  return sites;
+}
+
 export function actorName(actor: Principal | string | null): string {
   if (actor === null) return 'anonymous';
   if (typeof actor === 'string') return actor.slice(0, 128) || 'anonymous';
@@ -95,6 +113,7 @@ export class AuditLog {
       target: input.target === undefined || input.target === null ? null : String(input.target).slice(0, 256),
       outcome: input.outcome,
       detail: sanitiseDetail(input.detail),
+      sites: entrySites(input),
     };
     let signed = false;
     const entry = await this.o.store.append((head) => {

@@ -3,6 +3,10 @@
  * content and the previous entry's hash. The seq number is deliberately not hashed: the prev links
  * alone order the chain, which lets verification tell a reordered entry (its link points at another
  * real entry) from an edited one (its own hash no longer matches) and a deleted one (a gap).
+ *
+ * `sites` (SPEC §5.3) joined the content after the first logs were written: it is hashed only when
+ * non-empty, so an entry stored before it existed (read back with no sites) hashes exactly as it
+ * did, while tagging, untagging or retagging any entry changes its hash.
  */
 import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../store/audit.js';
@@ -10,7 +14,7 @@ import { canonicalJson } from './canonical.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type AuditContent = Pick<AuditEntry, 'at' | 'actor' | 'action' | 'target' | 'outcome' | 'detail'>;
+export type AuditContent = Pick<AuditEntry, 'at' | 'actor' | 'action' | 'target' | 'outcome' | 'detail' | 'sites'>;
 
 export function entryHash(content: AuditContent, prevHash: string): string {
   const body = canonicalJson({
@@ -20,6 +24,7 @@ export function entryHash(content: AuditContent, prevHash: string): string {
     target: content.target,
     outcome: content.outcome,
     detail: content.detail,
+    ...(content.sites.length > 0 ? { sites: content.sites } : {}),
     prev: prevHash,
   });
   return createHash('sha256').update(body, 'utf8').digest('hex');

@@ -26,7 +26,10 @@ beforeEach(async () => {
   db = new Database(join(dir, 'db.sqlite'));
   db.pragma(`key='k'`);
   log = new AuditLog({ store: createSqliteAuditStore(db), clock: new FakeClock(), signer: createAuditSigner(master), checkpointEvery: 5 });
-  for (let i = 1; i <= 12; i++) await log.record({ actor: 'user:admin', action: 'users.update', target: `u${i}`, outcome: 'success', detail: { i } });
+  // Every third entry concerns a site (a device change); the others are global.
+  for (let i = 1; i <= 12; i++) {
+    await log.record({ actor: 'user:admin', action: 'users.update', target: `u${i}`, outcome: 'success', detail: { i }, ...(i % 3 === 0 ? { sites: ['harbour'] } : {}) });
+  }
   // The attacker removes the append-only guard first.
   db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_checkpoints_no_delete; DROP TRIGGER audit_checkpoints_no_update;');
 });
@@ -36,7 +39,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const row = (seq: number) => db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as AuditEntry & { detail: string };
+const row = (seq: number) => db.prepare('SELECT * FROM audit_log WHERE seq = ?').get(seq) as Omit<AuditEntry, 'detail' | 'sites'> & { detail: string; sites: string | null };
+/** A raw row's content as the chain hashes it. */
+const content = (r: ReturnType<typeof row>) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown>, sites: r.sites === null ? [] : (JSON.parse(r.sites) as string[]) });
 
 describe('audit verify', () => {
   it('passes an untouched log', async () => {
@@ -51,8 +56,32 @@ describe('audit verify', () => {
   it('names an edited entry whose hash was recomputed', async () => {
     const r = row(7);
     const detail = { i: 700 };
-    db.prepare('UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 7').run(JSON.stringify(detail), entryHash({ ...r, detail }, r.prev_hash));
+    db.prepare('UPDATE audit_log SET detail = ?, hash = ? WHERE seq = 7').run(JSON.stringify(detail), entryHash({ ...content(r), detail }, r.prev_hash));
     expect((await log.verify()).problem).toMatchObject({ kind: 'edited', seq: 7 });
+  });
+
+  it('names an entry whose sites were changed, added or removed', async () => {
+    expect(row(6).sites).toBe('["harbour"]');
+    for (const [seq, sites] of [
+      [6, '["campus"]'],
+      [6, '["campus","harbour"]'],
+      [6, null],
+      [6, 'harbour'],
+      [7, '["harbour"]'],
+    ] as const) {
+      const was = row(seq).sites;
+      db.prepare('UPDATE audit_log SET sites = ? WHERE seq = ?').run(sites, seq);
+      expect((await log.verify()).problem, `entry ${seq} with sites ${sites}`).toMatchObject({ kind: 'edited', seq });
+      db.prepare('UPDATE audit_log SET sites = ? WHERE seq = ?').run(was, seq);
+    }
+    expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('names an entry whose sites were changed and its hash recomputed', async () => {
+    const r = row(6);
+    const sites = ['campus'];
+    db.prepare('UPDATE audit_log SET sites = ?, hash = ? WHERE seq = 6').run(JSON.stringify(sites), entryHash({ ...content(r), sites }, r.prev_hash));
+    expect((await log.verify()).problem).toMatchObject({ kind: 'edited', seq: 6 });
   });
 
   it('names a deleted entry', async () => {
@@ -77,7 +106,7 @@ describe('audit verify', () => {
     let prev = '0'.repeat(64);
     for (let seq = 1; seq <= 12; seq++) {
       const r = row(seq);
-      const h = entryHash({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }, prev);
+      const h = entryHash(content(r), prev);
       db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?').run(prev, h, seq);
       prev = h;
     }

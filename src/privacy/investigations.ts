@@ -144,8 +144,16 @@ export class InvestigationService {
     this.maxResults = o.maxResults ?? 1000;
   }
 
-  private async audit(actor: Principal, action: string, target: string | null, outcome: AuditRecordInput['outcome'], detail: Record<string, unknown>): Promise<void> {
-    await this.o.audit?.({ actor, action: `investigation.${action}`, target, outcome, detail });
+  /** `sites`: the request's (SPEC §5.3); by default the actor's, which a new request takes as its own. */
+  private async audit(
+    actor: Principal,
+    action: string,
+    target: string | null,
+    outcome: AuditRecordInput['outcome'],
+    detail: Record<string, unknown>,
+    sites: readonly string[] = actor.sites,
+  ): Promise<void> {
+    await this.o.audit?.({ actor, action: `investigation.${action}`, target, outcome, detail, sites });
   }
 
   private async load(id: string): Promise<InvestigationRecord> {
@@ -234,7 +242,7 @@ export class InvestigationService {
     if (!covers(p, r.sites)) throw new ParapetError('not_found', 'no such investigation');
     const action = approve ? 'approve' : 'reject';
     if (samePerson(r.requester, p)) {
-      await this.audit(p, action, r.id, 'denied', { case_id: r.case_id, reason: 'requester cannot decide their own request' });
+      await this.audit(p, action, r.id, 'denied', { case_id: r.case_id, reason: 'requester cannot decide their own request' }, r.sites);
       throw new ParapetError('forbidden', 'dual control: a second person must decide this request (SPEC §4.5)');
     }
     if (r.state !== 'pending') throw new ParapetError('conflict', `the request is already ${r.state}`);
@@ -250,7 +258,7 @@ export class InvestigationService {
       pseudonyms: approve ? r.pseudonyms : [],
     };
     await this.save(decided);
-    await this.audit(p, action, r.id, 'success', { case_id: r.case_id, requester: r.requester.name, note });
+    await this.audit(p, action, r.id, 'success', { case_id: r.case_id, requester: r.requester.name, note }, r.sites);
     return toView(decided);
   }
 
@@ -259,12 +267,12 @@ export class InvestigationService {
     const r = await this.load(id);
     if (r.requester.id !== p.id) {
       if (!covers(p, r.sites)) throw new ParapetError('not_found', 'no such investigation');
-      await this.audit(p, 'results', r.id, 'denied', { case_id: r.case_id, reason: 'not the requester' });
+      await this.audit(p, 'results', r.id, 'denied', { case_id: r.case_id, reason: 'not the requester' }, r.sites);
       throw new ParapetError('forbidden', 'only the investigator who filed the request may see its results');
     }
     const now = this.o.clock.now();
     const refuse = async (why: string): Promise<never> => {
-      await this.audit(p, 'results', r.id, 'denied', { case_id: r.case_id, reason: why });
+      await this.audit(p, 'results', r.id, 'denied', { case_id: r.case_id, reason: why }, r.sites);
       throw new ParapetError('conflict', why);
     };
     if (r.state === 'pending') return refuse('the request awaits approval by a second person');
@@ -273,7 +281,7 @@ export class InvestigationService {
 
     const { events, truncated } = await this.search(r);
     await this.save({ ...r, results_viewed: r.results_viewed + 1 });
-    await this.audit(p, 'results', r.id, 'success', { case_id: r.case_id, results: events.length, truncated });
+    await this.audit(p, 'results', r.id, 'success', { case_id: r.case_id, results: events.length, truncated }, r.sites);
     return { investigation: toView({ ...r, results_viewed: r.results_viewed + 1 }), events, truncated };
   }
 

@@ -38,7 +38,7 @@ function auditOf(entries: AuditEntry[]) {
 }
 
 const audit = (seq: number, action: string, detail: Record<string, unknown> | null, target: string | null = null): AuditEntry => ({
-  seq, at: T0, actor: 'user:a', action, target, outcome: 'success', detail, prev_hash: '', hash: '',
+  seq, at: T0, actor: 'user:a', action, target, outcome: 'success', detail, sites: [], prev_hash: '', hash: '',
 });
 
 async function world() {

@@ -1,6 +1,6 @@
 /** The one contract suite of the audit section, run against every adapter (STYLE §3). */
 import { describe, expect, it } from 'vitest';
-import type { AuditCheckpoint, AuditEntry, AuditHead, AuditStore } from './audit.js';
+import type { AuditCheckpoint, AuditEntry, AuditHead, AuditQuery, AuditStore } from './audit.js';
 
 export function sampleAuditEntry(head: AuditHead | null, over: Partial<AuditEntry> = {}): AuditEntry {
   const seq = (head?.seq ?? 0) + 1;
@@ -12,6 +12,7 @@ export function sampleAuditEntry(head: AuditHead | null, over: Partial<AuditEntr
     target: `t${seq}`,
     outcome: seq % 3 ? 'success' : 'failure',
     detail: { n: seq, nested: { ok: true } },
+    sites: [],
     prev_hash: head?.hash ?? '0'.repeat(64),
     hash: seq.toString(16).padStart(64, 'a'),
     ...over,
@@ -65,6 +66,25 @@ export function runAuditStoreContract(name: string, make: () => Promise<{ store:
         expect((await s.query({ limit: 50, from: 1003, to: 1005 })).map((e) => e.seq)).toEqual([4, 3]);
         expect((await s.query({ limit: 50, target: 't4', actor: 'user:admin' })).map((e) => e.seq)).toEqual([4]);
         expect(await s.query({ limit: 50, actor: 'nobody' })).toEqual([]);
+      });
+    });
+
+    it('keeps each entry\'s sites and filters by site in the query, never showing a global entry to a site filter', async () => {
+      await withStore(async (s) => {
+        const tags: string[][] = [[], ['harbour'], ['campus'], ['campus', 'harbour'], [], ['depot'], ['harbour']];
+        for (const sites of tags) await s.append((h) => ({ entry: sampleAuditEntry(h, { sites }), checkpoint: null }));
+        expect((await s.scan(0, 10)).map((e) => e.sites)).toEqual(tags);
+        const seqs = async (q: Omit<AuditQuery, 'limit'>, limit = 50): Promise<number[]> => (await s.query({ limit, ...q })).map((e) => e.seq);
+        expect(await seqs({ sites: ['harbour'] })).toEqual([7, 4, 2]);
+        expect(await seqs({ sites: ['campus'] })).toEqual([4, 3]);
+        expect(await seqs({ sites: ['campus', 'depot'] })).toEqual([6, 4, 3]);
+        expect(await seqs({ sites: ['nowhere'] })).toEqual([]);
+        expect(await seqs({ sites: [] })).toEqual([]);
+        // Combined with the other filters and keyset paging, and limited after filtering.
+        expect(await seqs({ sites: ['harbour'] }, 2)).toEqual([7, 4]);
+        expect(await seqs({ sites: ['harbour'], before: 4 })).toEqual([2]);
+        expect(await seqs({ sites: ['harbour', 'campus'], action: 'users.*' })).toEqual([4, 2]);
+        expect(await seqs({})).toEqual([7, 6, 5, 4, 3, 2, 1]);
       });
     });
 

@@ -22,6 +22,13 @@ export interface AuditEntry {
   readonly outcome: AuditOutcome;
   /** Small JSON object with context; never secrets or raw identifiers (SPEC §4.1). */
   readonly detail: Readonly<Record<string, unknown>> | null;
+  /**
+   * The sites the entry concerns (SPEC §5.3), sorted and distinct; empty for a global entry (system
+   * work, purges, unscoped principals). Plain data. A site-scoped auditor sees an entry only when
+   * this meets their scope. Hashed only when non-empty, so entries written before the field
+   * existed (none stored) still verify (chain.ts).
+   */
+  readonly sites: readonly string[];
   /** Hash of the previous entry (64 zeros for the first), hex. */
   readonly prev_hash: string;
   /** SHA-256 over the canonical JSON of the entry's content and prev_hash, hex. */
@@ -54,6 +61,11 @@ export interface AuditQuery {
   readonly action?: string;
   readonly target?: string;
   readonly outcome?: AuditOutcome;
+  /**
+   * Only entries concerning at least one of these sites (a site-scoped reader, SPEC §5.3); global
+   * entries (no sites) never match, and an empty list matches nothing. Filtered by the store.
+   */
+  readonly sites?: readonly string[];
   /** Keyset paging, newest first: only entries with seq < before. */
   readonly before?: number;
   readonly limit: number;
@@ -89,6 +101,7 @@ export function auditMatches(e: AuditEntry, q: AuditQuery): boolean {
   if (q.target !== undefined && e.target !== q.target) return false;
   if (q.outcome !== undefined && e.outcome !== q.outcome) return false;
   if (q.before !== undefined && e.seq >= q.before) return false;
+  if (q.sites !== undefined && !e.sites.some((s) => q.sites?.includes(s))) return false;
   if (q.action !== undefined) {
     if (q.action.endsWith('.*')) {
       if (!e.action.startsWith(q.action.slice(0, -1))) return false;

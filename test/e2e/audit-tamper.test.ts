@@ -2,7 +2,7 @@
  * `parapet audit verify` against a real data dir (SPEC §5.7): the hub writes audit entries into
  * its encrypted SQLite store; an attacker with the database (and the master key file) drops the
  * append-only triggers and edits, deletes or reorders rows; the command names the first broken
- * entry each time and exits 1.
+ * entry each time and exits 1 — an entry's sites (SPEC §5.3) included.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config/load.js';
@@ -18,6 +18,8 @@ interface RawDb {
 }
 
 let source: string;
+/** The seq of the one site-bound entry: a device created in site harbour. */
+let deviceSeq = 0;
 const config = (dir: string) => testConfig({ data_dir: dir, http: { port: 0 }, mqtt: { enabled: false, port: 0 }, log: { level: 'silent' } });
 
 async function verify(dir: string): Promise<{ code: number; out: string }> {
@@ -50,6 +52,16 @@ beforeAll(async () => {
   for (let i = 0; i < 8; i++) {
     await fetch(`${hub.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `nobody${i}`, password: 'x' }) });
   }
+  const { secret } = await hub.deps.auth.createToken('tamper-admin', 'admin', []);
+  const put = await fetch(`${hub.httpUrl}/api/v1/devices/cam-1`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'camera', site: 'harbour', name: 'cam-1' }),
+  });
+  expect(put.status).toBe(201);
+  const [created] = await hub.deps.audit.list({ limit: 1, action: 'device.create' });
+  expect(created?.sites).toEqual(['harbour']);
+  deviceSeq = created?.seq ?? 0;
   await hub.close();
 });
 
@@ -66,6 +78,18 @@ describe('parapet audit verify on a tampered database', () => {
     const r = await verify(await tampered("UPDATE audit_log SET target = 'someone-else' WHERE seq = 3"));
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/BROKEN at entry 3 \(edited\)/);
+  });
+
+  it("names an entry whose sites were changed", async () => {
+    const r = await verify(await tampered(`UPDATE audit_log SET sites = '["campus"]' WHERE seq = ${deviceSeq}`));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`BROKEN at entry ${deviceSeq} (edited)`);
+  });
+
+  it('names a global entry given a site', async () => {
+    const r = await verify(await tampered(`UPDATE audit_log SET sites = '["harbour"]' WHERE seq = 2`));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/BROKEN at entry 2 \(edited\)/);
   });
 
   it('names a deleted entry', async () => {

@@ -5,7 +5,8 @@
  *   allow-listed routes are public;
  * - every non-public route answers 401 without a credential;
  * - for every role, a route answers 403 exactly when POLICY refuses that role;
- * - a site-scoped credential sees another site's objects as 404 and its own as present.
+ * - a site-scoped credential sees another site's objects as 404 and its own as present;
+ * - a site-scoped auditor lists only its own site's audit entries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config/load.js';
@@ -208,6 +209,27 @@ describe('authorization matrix', () => {
     // Devices and alerts both took part.
     expect(SITE_OBJECTS.map((o) => String(o.path))).toEqual(expect.arrayContaining([expect.stringContaining('devices'), expect.stringContaining('alerts')]));
     expect(wrong).toEqual([]);
+  });
+
+  it("lists to a site-scoped auditor only its own site's audit entries, and every entry to an unscoped one", async () => {
+    for (const [id, site] of [
+      ['mx-own-1', OWN],
+      ['mx-other-1', OTHER],
+    ] as const) {
+      const body = JSON.stringify({ ...(BODIES['PUT /api/v1/devices/{id}'] as object), site, name: `${id} audited` });
+      const res = await fetch(`${hub.httpUrl}/api/v1/devices/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${tokenFor('admin', false)}`, 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(200);
+    }
+    const list = async (scoped: boolean) => {
+      const res = await fetch(`${hub.httpUrl}/api/v1/audit?action=device.update&limit=500`, { headers: { authorization: `Bearer ${tokenFor('auditor', scoped)}` } });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { entries: Array<{ target: string; sites: string[] }> }).entries;
+    };
+    const scoped = await list(true);
+    expect(scoped.map((e) => e.target)).toContain('mx-own-1');
+    expect(scoped.map((e) => e.target)).not.toContain('mx-other-1');
+    expect(scoped.every((e) => e.sites.includes(OWN))).toBe(true);
+    expect((await list(false)).map((e) => e.target)).toEqual(expect.arrayContaining(['mx-own-1', 'mx-other-1']));
   });
 });
 

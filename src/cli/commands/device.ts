@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliError, EXIT_USAGE, line, type CliContext } from '../context.js';
-import { withOffline } from '../offline.js';
+import { cliActor, withOffline } from '../offline.js';
 import { createHttpSink } from '../../sim/http-sink.js';
 import { detectFormat, formatProblem, IMPORT_FORMATS, parseDevices, type ImportFormat } from '../../registry/import.js';
 
@@ -22,8 +22,11 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<id>', 'device id')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const secret = await withOffline(cmd, ctx, async (deps) => {
-        if (!deps.registry.has(id)) throw new CliError(`no device ${id} is registered; add it first (parapet device import FILE, or PUT /api/v1/devices/${id})`);
-        return deps.auth.rotateDeviceSecret(id);
+        const known = deps.registry.get(id);
+        if (!known) throw new CliError(`no device ${id} is registered; add it first (parapet device import FILE, or PUT /api/v1/devices/${id})`);
+        const secret = await deps.auth.rotateDeviceSecret(id);
+        await deps.audit.record({ actor: cliActor(), action: 'device.credentials', target: id, outcome: 'success', sites: [known.site] });
+        return secret;
       });
       line(ctx.stdout, `new MQTT secret for device ${id} (MQTT username ${id}; topics parapet/v1/${id}/…)`);
       line(ctx.stdout, 'secret (shown only now; Parapet keeps just its hash):');
@@ -64,7 +67,15 @@ export function register(program: Command, ctx: CliContext): void {
       } else {
         let created = 0;
         await withOffline(cmd, ctx, async (deps) => {
-          for (const d of result.devices) if ((await deps.registry.put(d)).created) created++;
+          const actor = cliActor();
+          for (const d of result.devices) {
+            const existing = deps.registry.get(d.id);
+            const { created: isNew, device } = await deps.registry.put(d);
+            if (isNew) created++;
+            // As through the API: one entry per device, a move concerning both sites.
+            const sites = existing ? [existing.site, device.site] : [device.site];
+            await deps.audit.record({ actor, action: isNew ? 'device.create' : 'device.update', target: d.id, outcome: 'success', detail: { site: device.site, type: device.type, via: 'import' }, sites });
+          }
         });
         line(ctx.stdout, `imported ${result.devices.length} of ${result.rows} devices from ${file} (${result.format}): ${created} new, ${result.devices.length - created} updated`);
       }

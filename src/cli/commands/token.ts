@@ -1,7 +1,7 @@
 /** `parapet token create --name N --role R [--site S…]` (SPEC §3): a bearer token for machines, printed once. */
 import type { Command } from 'commander';
 import { line, type CliContext } from '../context.js';
-import { withOffline } from '../offline.js';
+import { cliActor, withOffline } from '../offline.js';
 import { collect, role } from '../args.js';
 import type { Role } from '../../store/store.js';
 
@@ -15,7 +15,12 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--site <site>', 'limit the token to a site (repeatable; default: every site)', collect)
     .action(async (opts: { name: string; role: Role; site?: string[] }, cmd: Command) => {
       const sites = opts.site ?? [];
-      const { token: record, secret } = await withOffline(cmd, ctx, (deps) => deps.auth.createToken(opts.name, opts.role, sites));
+      const { token: record, secret } = await withOffline(cmd, ctx, async (deps) => {
+        const made = await deps.auth.createToken(opts.name, opts.role, sites);
+        const t = made.token;
+        await deps.audit.record({ actor: cliActor(), action: 'tokens.create', target: t.id, outcome: 'success', detail: { name: t.name, role: t.role, sites }, sites });
+        return made;
+      });
       line(ctx.stdout, `created token ${opts.name} (id ${record.id}, role ${opts.role}, ${sites.length > 0 ? `sites ${sites.join(', ')}` : 'every site'})`);
       line(ctx.stdout, 'secret (shown only now; use it as "Authorization: Bearer <secret>"):');
       line(ctx.stdout, secret);

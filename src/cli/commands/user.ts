@@ -1,7 +1,7 @@
 /** `parapet user add NAME --role R [--site S…]` (SPEC §3): a password printed once, stored hashed. */
 import type { Command } from 'commander';
 import { line, type CliContext } from '../context.js';
-import { withOffline } from '../offline.js';
+import { cliActor, withOffline } from '../offline.js';
 import { collect, role } from '../args.js';
 import type { Role } from '../../store/store.js';
 
@@ -15,7 +15,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--site <site>', 'limit the user to a site (repeatable; default: every site)', collect)
     .action(async (name: string, opts: { role: Role; site?: string[] }, cmd: Command) => {
       const sites = opts.site ?? [];
-      const { password } = await withOffline(cmd, ctx, (deps) => deps.auth.createUser(name, opts.role, sites));
+      const { password } = await withOffline(cmd, ctx, async (deps) => {
+        const made = await deps.auth.createUser(name, opts.role, sites);
+        await deps.audit.record({ actor: cliActor(), action: 'users.create', target: name, outcome: 'success', detail: { role: opts.role, sites }, sites });
+        return made;
+      });
       line(ctx.stdout, `created user ${name} (role ${opts.role}, ${sites.length > 0 ? `sites ${sites.join(', ')}` : 'every site'})`);
       if (opts.role === 'admin' || opts.role === 'investigator') {
         line(ctx.stdout, `${opts.role} accounts enrol a second factor (TOTP) at their first login (SPEC §5.4)`);

@@ -69,6 +69,32 @@ describe('postgres audit section', () => {
       }
     }));
 
+  it('stores sites holding U+0000, a backslash or a lone surrogate exactly and filters on them exactly', () =>
+    withScratch(PREFIX, async (scratch) => {
+      const store = await createPostgresAuditStore(scratch.node(), scratch.schema);
+      const sites = ['a\u0000b', 'a\\u0000b', 'x\\y', 'half\uDC00'];
+      for (const site of sites) await store.append((h) => ({ entry: sampleAuditEntry(h, { sites: [site, 'shared'] }), checkpoint: null }));
+      expect((await store.scan(0, 10)).map((e) => e.sites)).toEqual(sites.map((site) => [site, 'shared']));
+      for (const [i, site] of sites.entries()) expect((await store.query({ limit: 10, sites: [site] })).map((e) => e.seq)).toEqual([i + 1]);
+      const globals = (await scratch.sql(`SELECT 1 FROM "${scratch.schema}".audit_log WHERE sites IS NULL`)) as { rowCount: number };
+      expect(globals.rowCount).toBe(0);
+    }));
+
+  it('adds the sites column to a log made before it, keeping its entries as global', () =>
+    withScratch(PREFIX, async (scratch) => {
+      const t = `"${scratch.schema}".audit_log`;
+      // The table as the first release made it, with one entry.
+      await scratch.sql(`CREATE TABLE ${t} (seq bigint PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL, action text NOT NULL,
+        target text, outcome text NOT NULL, detail text, prev_hash text NOT NULL, hash text NOT NULL)`);
+      const old = sampleAuditEntry(null);
+      await scratch.sql(`INSERT INTO ${t} VALUES (1, ${old.at}, '${old.actor}', '${old.action}', '${old.target}', '${old.outcome}', '${JSON.stringify(old.detail)}', '${old.prev_hash}', '${old.hash}')`);
+      const store = await createPostgresAuditStore(scratch.node(), scratch.schema);
+      await store.append((h) => ({ entry: sampleAuditEntry(h, { sites: ['harbour'] }), checkpoint: null }));
+      expect(await store.scan(0, 5)).toEqual([old, sampleAuditEntry({ seq: 1, hash: old.hash }, { sites: ['harbour'] })]);
+      expect((await store.query({ limit: 5, sites: ['harbour'] })).map((e) => e.seq)).toEqual([2]);
+      expect(await (await createPostgresAuditStore(scratch.node(), scratch.schema)).count()).toBe(2);
+    }));
+
   it('creates its tables and triggers once when several nodes start at the same moment', () =>
     withScratch(PREFIX, async (scratch) => {
       const stores = await Promise.all([0, 1, 2, 3].map(() => createPostgresAuditStore(scratch.node(), scratch.schema)));

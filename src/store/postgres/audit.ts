@@ -11,6 +11,10 @@
  * and target can carry what a client sent (a login name): those columns hold `toSql(value)`
  * (pg-text.ts), an injective escape that leaves ordinary values unchanged and is undone on read,
  * so entries come back exactly as hashed.
+ *
+ * The section migrates its own table (pg-section.ts, under the advisory lock): `sites` (SPEC §5.3),
+ * a text[] of the sites an entry concerns or NULL for a global one, is added to a log made before
+ * it by `ADD COLUMN IF NOT EXISTS`. A GIN index serves the site filter (`&&`) of scoped readers.
  */
 import type pg from 'pg';
 import type { AuditCheckpoint, AuditEntry, AuditHead, AuditOutcome, AuditQuery, AuditStore } from '../audit.js';
@@ -30,6 +34,9 @@ CREATE TABLE IF NOT EXISTS ${s}.audit_log (
   prev_hash text NOT NULL,
   hash text NOT NULL
 );
+-- Added after the first release: entries before it are global (NULL).
+ALTER TABLE ${s}.audit_log ADD COLUMN IF NOT EXISTS sites text[];
+CREATE INDEX IF NOT EXISTS audit_log_by_sites ON ${s}.audit_log USING gin (sites);
 CREATE INDEX IF NOT EXISTS audit_log_by_time ON ${s}.audit_log (at);
 CREATE INDEX IF NOT EXISTS audit_log_by_action ON ${s}.audit_log (action, seq);
 CREATE TABLE IF NOT EXISTS ${s}.audit_checkpoints (
@@ -60,6 +67,7 @@ interface Row {
   detail: string | null;
   prev_hash: string;
   hash: string;
+  sites: string[] | null;
 }
 
 function toEntry(r: Row): AuditEntry {
@@ -71,12 +79,13 @@ function toEntry(r: Row): AuditEntry {
     target: fromSqlOrNull(r.target),
     outcome: r.outcome as AuditOutcome,
     detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    sites: r.sites === null ? [] : r.sites.map(fromSql),
     prev_hash: r.prev_hash,
     hash: r.hash,
   };
 }
 
-const COLS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
+const COLS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash, sites';
 
 export async function createPostgresAuditStore(pool: pg.Pool, schema: string): Promise<AuditStore> {
   const s = await openSection(pool, schema, 'audit/migrate', ddl);
@@ -109,7 +118,7 @@ export async function createPostgresAuditStore(pool: pg.Pool, schema: string): P
       return transaction(pool, async (c) => {
         await c.query(advisoryLockSql(schema, 'audit/append'));
         const { entry: e, checkpoint } = make(await readHead(c));
-        await c.query(`INSERT INTO ${s}.audit_log (${COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`, [
+        await c.query(`INSERT INTO ${s}.audit_log (${COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`, [
           e.seq,
           e.at,
           toSql(e.actor),
@@ -119,6 +128,7 @@ export async function createPostgresAuditStore(pool: pg.Pool, schema: string): P
           e.detail === null ? null : JSON.stringify(e.detail),
           e.prev_hash,
           e.hash,
+          e.sites.length > 0 ? e.sites.map(toSql) : null,
         ]);
         if (checkpoint) await insertCp(c, checkpoint);
         return e;
@@ -139,6 +149,8 @@ export async function createPostgresAuditStore(pool: pg.Pool, schema: string): P
       if (q.target !== undefined) add((p) => `target = ${p}`, toSql(q.target));
       if (q.outcome !== undefined) add((p) => `outcome = ${p}`, toSql(q.outcome));
       if (q.before !== undefined) add((p) => `seq < ${p}`, q.before);
+      // NULL (a global entry) never overlaps; an empty list overlaps nothing.
+      if (q.sites !== undefined) add((p) => `sites && ${p}::text[]`, q.sites.map(toSql));
       if (q.action !== undefined) {
         if (q.action.endsWith('.*')) add((p) => `starts_with(action, ${p})`, toSql(q.action.slice(0, -1)));
         else add((p) => `action = ${p}`, toSql(q.action));

@@ -65,3 +65,46 @@ describe('sqlite audit section', () => {
     }
   });
 });
+
+describe('sqlite audit section: sites', () => {
+  const withDb = async (fn: (db: Database.Database) => Promise<void>): Promise<void> => {
+    const dir = mkdtempSync(join(tmpdir(), 'parapet-audit-'));
+    const db = openKeyed(join(dir, 'db.sqlite'));
+    try {
+      await fn(db);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('adds the sites column to a log made before it, keeping its entries as global', async () => {
+    await withDb(async (db) => {
+      // The table as the first release made it, with one entry.
+      db.exec(`CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT, outcome TEXT NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`);
+      const old = sampleAuditEntry(null);
+      db.prepare('INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?,?)').run(old.seq, old.at, old.actor, old.action, old.target, old.outcome, JSON.stringify(old.detail), old.prev_hash, old.hash);
+      const store = createSqliteAuditStore(db);
+      expect((db.prepare('PRAGMA table_info(audit_log)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('sites');
+      await store.append((h) => ({ entry: sampleAuditEntry(h, { sites: ['harbour'] }), checkpoint: null }));
+      expect(await store.scan(0, 5)).toEqual([old, sampleAuditEntry({ seq: 1, hash: old.hash }, { sites: ['harbour'] })]);
+      expect((await store.query({ limit: 5, sites: ['harbour'] })).map((e) => e.seq)).toEqual([2]);
+      // Opening again finds nothing to upgrade.
+      expect(() => createSqliteAuditStore(db)).not.toThrow();
+    });
+  });
+
+  it('stores a global entry as NULL and reads a hand-edited sites value that is not JSON as one no log writes, never failing a query', async () => {
+    await withDb(async (db) => {
+      const store = createSqliteAuditStore(db);
+      await store.append((h) => ({ entry: sampleAuditEntry(h), checkpoint: null }));
+      await store.append((h) => ({ entry: sampleAuditEntry(h, { sites: ['harbour'] }), checkpoint: null }));
+      expect(db.prepare('SELECT sites FROM audit_log ORDER BY seq').all()).toEqual([{ sites: null }, { sites: '["harbour"]' }]);
+      db.exec('DROP TRIGGER audit_log_no_update');
+      db.prepare("UPDATE audit_log SET sites = 'harbour' WHERE seq = 2").run();
+      expect((await store.scan(1, 5))[0]?.sites).toEqual(['harbour', 'harbour']);
+      expect(await store.query({ limit: 5, sites: ['harbour'] })).toEqual([]);
+    });
+  });
+});

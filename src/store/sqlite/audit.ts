@@ -3,6 +3,10 @@
  * owns the tables `audit_log` and `audit_checkpoints`. Triggers refuse UPDATE and DELETE, so the
  * log is append-only for anything short of dropping the triggers — which the hash chain and signed
  * checkpoints then reveal (`parapet audit verify`). The driver is declared structurally (STYLE: kysely).
+ *
+ * The section migrates its own table (it is not in migrations.ts: on a new store the main schema is
+ * made before the section exists): UPGRADES add what later versions need to a log made earlier,
+ * each once, under the write lock. `sites` holds a JSON array of strings, NULL for a global entry.
  */
 import type { AuditAppend, AuditCheckpoint, AuditEntry, AuditHead, AuditOutcome, AuditQuery, AuditStore } from '../audit.js';
 
@@ -30,7 +34,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
   outcome TEXT NOT NULL,
   detail TEXT,
   prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
+  hash TEXT NOT NULL,
+  sites TEXT
 );
 CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (at);
 CREATE INDEX IF NOT EXISTS audit_log_by_action ON audit_log (action, seq);
@@ -51,6 +56,29 @@ CREATE TRIGGER IF NOT EXISTS audit_checkpoints_no_delete BEFORE DELETE ON audit_
   BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
 `;
 
+/** Columns a log made by an earlier version lacks, with the statement that adds each (in order). */
+const UPGRADES: ReadonlyArray<{ readonly column: string; readonly sql: string }> = [
+  // Entries before this column concern no site in particular: NULL, global (SPEC §5.3).
+  { column: 'sites', sql: 'ALTER TABLE audit_log ADD COLUMN sites TEXT' },
+];
+
+function upgrade(db: SqliteAuditDatabase): void {
+  const missing = (): string[] => {
+    const have = new Set((db.prepare('PRAGMA table_info(audit_log)').all() as Array<{ name: string }>).map((c) => c.name));
+    return UPGRADES.filter((u) => !have.has(u.column)).map((u) => u.sql);
+  };
+  if (missing().length === 0) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Re-read under the write lock: another process opening the same file may have upgraded it.
+    for (const sql of missing()) db.exec(sql);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
 interface Row {
   seq: number;
   at: number;
@@ -61,6 +89,23 @@ interface Row {
   detail: string | null;
   prev_hash: string;
   hash: string;
+  sites: string | null;
+}
+
+/**
+ * A stored sites value. One that is not a JSON array of strings (only a hand-edited row holds one)
+ * reads as its raw text named twice: the log never writes a repeated site (audit-log.ts), so the
+ * hash check reports the entry as edited, where a failed read would stop verification instead.
+ */
+function parseSites(text: string | null): string[] {
+  if (text === null) return [];
+  try {
+    const v: unknown = JSON.parse(text);
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  } catch {
+    // falls through
+  }
+  return [text, text];
 }
 
 function toEntry(r: Row): AuditEntry {
@@ -72,17 +117,19 @@ function toEntry(r: Row): AuditEntry {
     target: r.target,
     outcome: r.outcome as AuditOutcome,
     detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    sites: parseSites(r.sites),
     prev_hash: r.prev_hash,
     hash: r.hash,
   };
 }
 
-const COLS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash';
+const COLS = 'seq, at, actor, action, target, outcome, detail, prev_hash, hash, sites';
 
 export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
   db.exec(SCHEMA);
+  upgrade(db);
   const headStmt = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
-  const insert = db.prepare(`INSERT INTO audit_log (${COLS}) VALUES (?,?,?,?,?,?,?,?,?)`);
+  const insert = db.prepare(`INSERT INTO audit_log (${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)`);
   const insertCp = db.prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature, key_id) VALUES (?,?,?,?,?)');
   const scanStmt = db.prepare(`SELECT ${COLS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`);
   const cpStmt = db.prepare('SELECT seq, hash, at, signature, key_id FROM audit_checkpoints ORDER BY seq');
@@ -93,7 +140,7 @@ export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
 
   const tx = db.transaction((make: Maker) => {
     const { entry: e, checkpoint } = make(readHead());
-    insert.run(e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail === null ? null : JSON.stringify(e.detail), e.prev_hash, e.hash);
+    insert.run(e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail === null ? null : JSON.stringify(e.detail), e.prev_hash, e.hash, e.sites.length > 0 ? JSON.stringify(e.sites) : null);
     if (checkpoint) addCp(checkpoint);
     return e;
   });
@@ -118,6 +165,15 @@ export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
       if (q.target !== undefined) add('target = ?', q.target);
       if (q.outcome !== undefined) add('outcome = ?', q.outcome);
       if (q.before !== undefined) add('seq < ?', q.before);
+      if (q.sites !== undefined) {
+        // CASE, not AND: a hand-edited sites value that is not JSON must not fail the whole query.
+        where.push(
+          q.sites.length === 0
+            ? '0'
+            : `CASE WHEN json_valid(sites) THEN EXISTS (SELECT 1 FROM json_each(audit_log.sites) AS s WHERE s.value IN (${q.sites.map(() => '?').join(',')})) ELSE 0 END`,
+        );
+        params.push(...q.sites);
+      }
       if (q.action !== undefined) {
         if (q.action.endsWith('.*')) {
           const prefix = q.action.slice(0, -1);

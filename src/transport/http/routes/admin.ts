@@ -66,7 +66,7 @@ export const adminRoutes: RouteModule = (app, deps) => {
     const sites = body.sites ?? [];
     requireScope(p, sites);
     const { user, password } = await deps.auth.createUser(body.name, body.role, sites);
-    await deps.audit.record({ actor: p, action: 'users.create', target: user.name, outcome: 'success', detail: { role: user.role, sites } });
+    await deps.audit.record({ actor: p, action: 'users.create', target: user.name, outcome: 'success', detail: { role: user.role, sites }, sites });
     return reply.status(201).send({ user: userView(user), password, note: 'shown once; stored only hashed' });
   });
 
@@ -91,6 +91,8 @@ export const adminRoutes: RouteModule = (app, deps) => {
       target: before.name,
       outcome: 'success',
       detail: { ...patch, reset_password: body.reset_password === true, reset_totp: body.reset_totp === true },
+      // The account's scope before and after: a change of scope concerns the sites it leaves too.
+      sites: [...before.sites, ...user.sites],
     });
     return { user: userView(user), ...(password ? { password, note: 'shown once; stored only hashed' } : {}) };
   });
@@ -100,7 +102,7 @@ export const adminRoutes: RouteModule = (app, deps) => {
     const user = await findUser(p, (req.params as { id: string }).id);
     if (user.id === p.id) throw new ParapetError('conflict', 'you cannot delete yourself');
     await deps.auth.deleteUser(user.id);
-    await deps.audit.record({ actor: p, action: 'users.delete', target: user.name, outcome: 'success', detail: { role: user.role } });
+    await deps.audit.record({ actor: p, action: 'users.delete', target: user.name, outcome: 'success', detail: { role: user.role }, sites: user.sites });
     return reply.status(204).send();
   });
 
@@ -117,7 +119,7 @@ export const adminRoutes: RouteModule = (app, deps) => {
     requireScope(p, sites);
     const expires = body.expires_in_days === undefined ? null : deps.clock.now() + body.expires_in_days * DAY;
     const { token, secret } = await deps.auth.createToken(body.name, body.role, sites, expires);
-    await deps.audit.record({ actor: p, action: 'tokens.create', target: token.id, outcome: 'success', detail: { name: token.name, role: token.role, sites } });
+    await deps.audit.record({ actor: p, action: 'tokens.create', target: token.id, outcome: 'success', detail: { name: token.name, role: token.role, sites }, sites });
     return reply.status(201).send({ token: tokenView(token), secret, note: 'shown once; stored only hashed' });
   });
 
@@ -127,7 +129,7 @@ export const adminRoutes: RouteModule = (app, deps) => {
     const token = (await deps.auth.listTokens()).find((t) => t.id === id);
     if (!token || !withinScope(p, token.sites)) throw new ParapetError('not_found', `no token ${id}`);
     await deps.auth.revokeToken(id);
-    await deps.audit.record({ actor: p, action: 'tokens.revoke', target: id, outcome: 'success', detail: { name: token.name } });
+    await deps.audit.record({ actor: p, action: 'tokens.revoke', target: id, outcome: 'success', detail: { name: token.name }, sites: token.sites });
     return reply.status(204).send();
   });
 };

@@ -1,4 +1,9 @@
-/** The audit log for auditors (SPEC §3 `GET /audit`, `GET /audit/verify`; §5.7). */
+/**
+ * The audit log for auditors (SPEC §3 `GET /audit`, `GET /audit/verify`; §5.7). A site-scoped
+ * reader (SPEC §5.3) lists only entries concerning one of its sites, filtered by the store; global
+ * entries are for unscoped readers. Verification walks the whole chain (integrity is global) and
+ * answers counts, seq numbers and hashes only, never another entry's content.
+ */
 import Type from 'typebox';
 import { AUDIT_OUTCOMES, type AuditOutcome, type AuditQuery } from '../../../store/audit.js';
 import { parseTimestamp } from '../../../ingest/timestamp.js';
@@ -30,6 +35,7 @@ function time(name: string, v: string | undefined): number | undefined {
 
 export const auditRoutes: RouteModule = (app, deps) => {
   app.get('/audit', { config: { action: 'audit.read' }, schema: { tags: ['audit'], summary: 'Audit entries, newest first', querystring: AuditQueryString } }, async (req) => {
+    const p = principalOf(req);
     const q = req.query as { from?: string; to?: string; actor?: string; action?: string; target?: string; outcome?: AuditOutcome; limit?: number; cursor?: string };
     const limit = q.limit ?? 100;
     const query: AuditQuery = {
@@ -41,12 +47,13 @@ export const auditRoutes: RouteModule = (app, deps) => {
       ...(q.target ? { target: q.target } : {}),
       ...(q.outcome ? { outcome: q.outcome } : {}),
       ...(q.cursor ? { before: Number(q.cursor) } : {}),
+      ...(p.sites.length > 0 ? { sites: p.sites } : {}),
     };
     const rows = await deps.audit.list(query);
     const entries = rows.slice(0, limit);
     const last = entries[entries.length - 1];
     // Reading the audit log is itself worth knowing about (who looked, with which filter).
-    await deps.audit.record({ actor: principalOf(req), action: 'audit.read', target: null, outcome: 'success', detail: { filter: { ...q } } });
+    await deps.audit.record({ actor: p, action: 'audit.read', target: null, outcome: 'success', detail: { filter: { ...q } } });
     return { entries, next_cursor: rows.length > limit && last ? String(last.seq) : null };
   });
 

@@ -51,8 +51,10 @@ export function authRoutes(secure: boolean): RouteModule {
     app.post('/auth/login', { config: { action: 'public' }, schema: { tags: ['auth'], body: LoginBody } }, async (req, reply) => {
       const { name, password, totp } = req.body as { name: string; password: string; totp?: string };
       const ip = req.ip;
-      const audit = (outcome: 'success' | 'failure' | 'denied', why: string, actor: string | null = null) =>
-        deps.audit.record({ actor, action: 'auth.login', target: name, outcome, detail: { ip, why } });
+      // Once the password matched, the entry concerns the account's sites (SPEC §5.3); before that
+      // the name is only a claim, and the entry is global.
+      const audit = (outcome: 'success' | 'failure' | 'denied', why: string, actor: string | null = null, sites: readonly string[] = []) =>
+        deps.audit.record({ actor, action: 'auth.login', target: name, outcome, detail: { ip, why }, sites });
 
       const wait = throttle.retryAfter(name, ip);
       if (wait > 0) {
@@ -67,12 +69,12 @@ export function authRoutes(secure: boolean): RouteModule {
       }
       const second = await deps.auth.secondFactor.check(user, totp);
       if (second === 'required') {
-        await audit('failure', 'second factor missing');
+        await audit('failure', 'second factor missing', null, user.sites);
         throw new ParapetError('totp_required', 'send the 6-digit code from your authenticator app (or a recovery code) as totp');
       }
       if (second === 'invalid') {
         throttle.fail(name, ip);
-        await audit('failure', 'bad or reused second-factor code');
+        await audit('failure', 'bad or reused second-factor code', null, user.sites);
         throw new ParapetError('invalid_credentials', 'the name, password or code is wrong');
       }
       throttle.succeed(name);
@@ -80,7 +82,7 @@ export function authRoutes(secure: boolean): RouteModule {
       const old = req.cookies[cookieName];
       if (old) await deps.auth.endSession(old);
       const s = await deps.auth.startSession(user);
-      await audit('success', second === 'restricted' ? 'second factor not enrolled yet: session limited to enrolment' : 'ok', `user:${user.name}`);
+      await audit('success', second === 'restricted' ? 'second factor not enrolled yet: session limited to enrolment' : 'ok', `user:${user.name}`, user.sites);
       void reply.setCookie(cookieName, s.sessionId, { ...cookieOpts, expires: new Date(s.expiresAt) });
       return {
         user: { name: user.name, role: user.role, sites: user.sites },

@@ -33,7 +33,7 @@ export const enrolmentRoutes: RouteModule = (app, deps) => {
       if (!d || !canSeeSite(p, d.site)) throw new ParapetError('not_found', `no device ${id}`);
       const minutes = req.body === undefined || req.body === null ? undefined : parseWith(EnrolmentBody, req.body, 'bad_request').ttl_minutes;
       const { token, expires_at } = await deps.auth.createEnrolmentToken(id, minutes === undefined ? undefined : minutes * 60_000);
-      await deps.audit.record({ actor: p, action: 'devices.enrolment_token', target: id, outcome: 'success', detail: { expires_at } });
+      await deps.audit.record({ actor: p, action: 'devices.enrolment_token', target: id, outcome: 'success', detail: { expires_at }, sites: [d.site] });
       return reply.status(201).send({ device: id, token, expires_at, next: 'the device sends POST /api/v1/enrol {"token":"…"} once' });
     },
   );
@@ -42,7 +42,8 @@ export const enrolmentRoutes: RouteModule = (app, deps) => {
     const { token } = req.body as { token: string };
     try {
       const { device, secret } = await deps.auth.redeemEnrolmentToken(token);
-      await deps.audit.record({ actor: `device:${device}`, action: 'devices.enrol', target: device, outcome: 'success', detail: { ip: req.ip } });
+      const site = deps.registry.view(device)?.site;
+      await deps.audit.record({ actor: `device:${device}`, action: 'devices.enrol', target: device, outcome: 'success', detail: { ip: req.ip }, sites: site === undefined ? [] : [site] });
       return { device, username: device, secret, topic: `parapet/v1/${device}/events`, note: 'shown once; stored only hashed' };
     } catch (err) {
       await deps.audit.record({ actor: null, action: 'devices.enrol', target: null, outcome: 'failure', detail: { ip: req.ip } });
