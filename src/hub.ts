@@ -60,8 +60,13 @@ export interface HubOptions {
 
 /** What openOffline builds for: offline CLI commands keep their bus in-process. */
 interface OpenMode {
-  /** A serving hub: the configured bus (NATS for scale-out), shared with the other nodes. */
+  /** A running hub: the configured bus (NATS for scale-out), shared with the other nodes. */
   readonly live: boolean;
+  /**
+   * An ingest node (config `node.role: ingest`, docs/scale-out.md): no serving lease, no status
+   * announcements, rule services detached from the bus.
+   */
+  readonly ingestNode?: boolean;
 }
 
 export interface OfflineHub {
@@ -98,7 +103,12 @@ async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logge
     case 'postgres': {
       if (!config.store.postgres_url) throw new ParapetError('invalid_config', 'store.kind postgres needs store.postgres_url (PARAPET_STORE_POSTGRES_URL)');
       const { openPostgresStore } = await import('./store/postgres/pg-store.js');
-      return openPostgresStore({ url: config.store.postgres_url, schema: config.store.postgres_schema, serving: mode.live, log: (m: string) => log.info({ mod: 'store' }, m) });
+      return openPostgresStore({
+        url: config.store.postgres_url,
+        schema: config.store.postgres_schema,
+        serving: mode.live && mode.ingestNode !== true,
+        log: (m: string) => log.info({ mod: 'store' }, m),
+      });
     }
   }
 }
@@ -137,7 +147,8 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
     signer: createAuditSigner(master.key),
     onError: (err) => log.error({ mod: 'audit', err }, 'could not write an audit entry'),
   });
-  const registry = new DeviceRegistry({ store: store.devices, bus, clock });
+  // An ingest node leaves status to the serving node, which folds every node's commits (startHub).
+  const registry = new DeviceRegistry({ store: store.devices, bus, clock, announce: mode.ingestNode !== true });
   await registry.load();
   // Epoch keys wrapped by the master key in the store's kv; destroyed at retention (SPEC §4.2), audited.
   const keyring = await Keyring.open({
@@ -154,6 +165,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
         target: `${e.idClass}/${e.epoch}${e.site === null ? '' : `/${e.site}`}`,
         outcome: 'success',
         detail: { class: e.idClass, epoch: e.epoch, site: e.site },
+        sites: e.site === null ? [] : [e.site],
       }),
     onError: (err) => log.error({ mod: 'keyring', err }, 'could not persist an epoch key'),
     onWarning: (m) => log.warn({ mod: 'keyring' }, m),
@@ -178,11 +190,24 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
     // Counts-only Wi-Fi (SPEC §4.4): sightings are aggregated in memory and never stored.
     divert: (e) => {
       if (!wifi.consumes(e)) return false;
+      // Unique-device counts need every sighting of a zone in one place: the serving node's memory
+      // (sightings are never stored or put on the bus, SPEC §4.4). Counts made per node would overlap.
+      if (mode.ingestNode === true) throw new ParapetError('wrong_node', 'Wi-Fi sightings are counted in the serving node\'s memory (counts-only mode, SPEC §4.4); send them to the serving node');
       wifi.observe(e);
       return true;
     },
-    onViolation: (v) =>
-      audit.recordSafely({ actor: v.principal, action: 'policy.violation', target: v.device, outcome: 'denied', detail: { field: v.field, rule: 'prohibited_attribute' } }),
+    onViolation: (v) => {
+      // The known device's site; for an unknown one, the sending credential's scope (SPEC §5.3).
+      const site = v.device === null ? undefined : registry.get(v.device)?.site;
+      audit.recordSafely({
+        actor: v.principal,
+        action: 'policy.violation',
+        target: v.device,
+        outcome: 'denied',
+        detail: { field: v.field, rule: 'prohibited_attribute' },
+        ...(site === undefined ? {} : { sites: [site] }),
+      });
+    },
   });
   // Status changes become events rules can use; recorded asynchronously (never inside a commit).
   registry.setStatusRecorder(async (changes) => {
@@ -193,7 +218,10 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
   // Rules and alerts (SPEC §2.1): engine on events.stored / device.status, alert lifecycle, watchlists, webhooks.
   const rules = await createRulesRuntime({
     store: await openAlertStore(config, store),
-    bus,
+    // An ingest node evaluates no rules: the serving node reads every node's commits from the
+    // shared stream. Its rule services stay off the bus (and are never started), so nothing here
+    // opens, escalates or delivers an alert twice.
+    bus: mode.ingestNode === true ? new MemoryBus((topic, err) => log.error({ topic, err }, 'bus listener failed')) : bus,
     clock,
     settings: config.alerts,
     log: log.child({ mod: 'rules' }),
@@ -243,8 +271,11 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   }
   const tls = await resolveTls(config);
   await guardBeforeStart(config, opts.configFile, opts.logger ?? createLogger(config.log.level));
+  if (config.node.role === 'ingest') return startIngestNode(opts, tls);
   const offline = await openOffline(opts, { live: true });
   const { deps } = offline;
+  // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
+  const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));
   deps.audit.startCheckpointTimer(60_000);
   if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   const firstAdmin = await deps.auth.bootstrapAdmin();
@@ -274,6 +305,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });
   const stopPrivacy = async (): Promise<void> => {
+    stopRemoteLiveness();
     stopWifiFeed();
     await stopWifi();
     await purge.stop();
@@ -322,6 +354,70 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       await mqtt?.close();
       await httpApp.close();
       await stopPrivacy();
+      await offline.close();
+    },
+  };
+}
+
+/** How often an ingest node re-reads epoch keys (new ones made elsewhere, destroyed ones dropped). */
+const KEY_REFRESH_MS = 60_000;
+
+/**
+ * An ingest node (config `node.role: ingest`; SPEC §7, docs/scale-out.md): HTTP ingest into the
+ * shared PostgreSQL store and NATS stream, beside the one serving node that owns the rest (API,
+ * rules, alerts, retention, audit checkpoints). Any number of them can run; each acknowledges an
+ * event only after its own commit, so losing one loses nothing acknowledged.
+ */
+async function startIngestNode(opts: HubOptions, tls: Awaited<ReturnType<typeof resolveTls>>): Promise<Hub> {
+  const { config } = opts;
+  if (config.store.kind !== 'postgres' || config.bus.kind !== 'nats') {
+    throw new ParapetError('invalid_config', 'node.role ingest needs store.kind postgres and bus.kind nats: an ingest node shares its store and bus with the serving node (docs/scale-out.md)');
+  }
+  const offline = await openOffline(opts, { live: true, ingestNode: true });
+  const { deps } = offline;
+  if (tls) deps.log.info({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
+  // Devices registered through the serving node (or offline) become known here at the next sync.
+  deps.registry.startSyncing(config.registry.status_sweep_ms, (err) => deps.log.error({ err }, 'device registry sync failed'));
+  const keyTimer = setInterval(() => {
+    deps.keyring.forgetExpired();
+    deps.keyring.prepare().catch((err: unknown) => deps.log.error({ mod: 'keyring', err }, 'could not refresh epoch keys'));
+  }, KEY_REFRESH_MS);
+  keyTimer.unref();
+  const stopTimers = () => {
+    clearInterval(keyTimer);
+    deps.registry.stopSweeping();
+  };
+  let app: FastifyInstance | null = null;
+  try {
+    app = await buildHttpApp(deps, { secure: tls !== null, ingestOnly: true, ...(tls ? { https: tls.options } : {}) });
+    if (tls) refuseRenegotiation(app.server);
+    await listen(app, config.http.host, config.http.port, '--http-port');
+    const a = app.server.address() as AddressInfo;
+    await guardAfterStart(
+      { httpUrl: `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`, mqttUrl: null, ...(tls?.caFile ? { ca: readFileSync(tls.caFile) } : {}) },
+      config,
+      deps.log,
+    );
+  } catch (err) {
+    stopTimers();
+    await app?.close();
+    await offline.close();
+    throw err;
+  }
+  const addr = app.server.address() as AddressInfo;
+  const httpApp = app;
+  deps.log.info({ mod: 'node' }, 'ingest node: serving POST /api/v1/events and the integration webhooks');
+  return {
+    deps,
+    httpUrl: `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
+    mqttUrl: null,
+    mqtt: null,
+    firstAdmin: null,
+    tls: tls ? { fingerprint: tls.fingerprint, caFile: tls.caFile, createdCa: tls.createdCa } : null,
+    integrations: null,
+    async close() {
+      await httpApp.close();
+      stopTimers();
       await offline.close();
     },
   };

@@ -58,6 +58,13 @@ export function runBusContract(name: string, makeBus: (onListenerError: Listener
       expect(other).toEqual([]);
     });
 
+    it('tells a subscriber that a message this process published is local', async () => {
+      const remote: boolean[] = [];
+      bus.subscribe('device.status', (_m, d) => void remote.push(d.remote));
+      await bus.publish('device.status', statusMsg(1));
+      expect(remote).toEqual([false]);
+    });
+
     it('carries an events.stored batch intact: seqs, null zone, nested data', async () => {
       const got: Array<readonly StoredSafeEvent[]> = [];
       bus.subscribe('events.stored', (m) => void got.push(m));

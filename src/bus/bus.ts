@@ -22,7 +22,21 @@ export interface BusTopics {
 }
 
 export type BusTopic = keyof BusTopics;
-export type BusHandler<T extends BusTopic> = (msg: BusTopics[T]) => void | Promise<void>;
+
+/** How a message reached a subscriber. */
+export interface Delivery {
+  /**
+   * Published by another process on the shared bus (NATS, SPEC §7) rather than by this one. A
+   * subscriber that this process's own publisher already informed (the registry learns its own
+   * commits' liveness from the pipeline) acts on remote messages only.
+   */
+  readonly remote: boolean;
+}
+
+export const LOCAL_DELIVERY: Delivery = Object.freeze({ remote: false });
+export const REMOTE_DELIVERY: Delivery = Object.freeze({ remote: true });
+
+export type BusHandler<T extends BusTopic> = (msg: BusTopics[T], delivery: Delivery) => void | Promise<void>;
 
 export interface Bus {
   /** Delivers to every subscriber; resolves when all handlers have settled. */

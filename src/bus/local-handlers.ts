@@ -2,7 +2,7 @@
  * The subscribers of one process, shared by every bus adapter: handlers run in subscription order,
  * and one that throws or rejects is reported and never stops the others or reaches the publisher.
  */
-import type { BusHandler, BusTopic, BusTopics } from './bus.js';
+import { LOCAL_DELIVERY, type BusHandler, type BusTopic, type BusTopics, type Delivery } from './bus.js';
 
 export class LocalHandlers {
   private readonly handlers = new Map<string, Set<BusHandler<BusTopic>>>();
@@ -25,13 +25,13 @@ export class LocalHandlers {
   }
 
   /** Calls every handler of the topic; the promise of those that returned one, else undefined. */
-  deliver(topic: string, msg: unknown): Promise<void> | undefined {
+  deliver(topic: string, msg: unknown, delivery: Delivery = LOCAL_DELIVERY): Promise<void> | undefined {
     const set = this.handlers.get(topic);
     if (!set || set.size === 0) return undefined;
     const pending: Promise<void>[] = [];
     for (const h of set) {
       try {
-        const r = h(msg as BusTopics[BusTopic]);
+        const r = h(msg as BusTopics[BusTopic], delivery);
         if (r instanceof Promise) pending.push(r.catch((err: unknown) => this.onError(topic, err)));
       } catch (err) {
         this.onError(topic, err);

@@ -114,6 +114,18 @@ export const ConfigSchema = Type.Object(
       },
       strict,
     ),
+    /** This process's part in a multi-node deployment (SPEC §7; docs/scale-out.md). */
+    node: Type.Object(
+      {
+        /**
+         * `all`: the serving node (API, dashboard, rules, alerts, retention, MQTT; one per store).
+         * `ingest`: an extra ingest node on PostgreSQL + NATS: `POST /events` and the integration
+         * webhooks only, any number of them beside the serving node.
+         */
+        role: Type.Union([Type.Literal('all'), Type.Literal('ingest')], { default: 'all' }),
+      },
+      strict,
+    ),
     registry: Type.Object(
       {
         /** Status sweep period, ms. */
@@ -192,6 +204,34 @@ export const ConfigSchema = Type.Object(
               default: {},
               additionalProperties: false,
             }),
+            /**
+             * DC-09 AES keys (§5.4): panel account → 32, 48 or 64 hex digits (AES-128/192/256). An
+             * account with a key accepts only encrypted messages. A secret: prefer keys_file.
+             */
+            keys: Type.Record(Type.String({ pattern: '^[0-9A-Fa-f]{3,16}$' }), Type.String({ pattern: '^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{64})$' }), {
+              default: {},
+              additionalProperties: false,
+            }),
+            /** A YAML or JSON file (chmod 600) with more of the same account → key map, read at start. */
+            keys_file: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+          },
+          strict,
+        ),
+        /** UniFi Access webhooks, POST /integrations/unifi-access (src/adapters/unifi-signature.ts). */
+        unifi_access: Type.Object(
+          {
+            /**
+             * The secret UniFi Access returned when the webhook endpoint was created (16+ characters);
+             * a list for several consoles or while rotating. When set, every webhook must carry a valid,
+             * fresh `Signature` besides the bearer token. Prefer PARAPET_INTEGRATIONS_UNIFI_ACCESS_SECRET
+             * over the config file (the leak guard flags secrets written there).
+             */
+            secret: Type.Optional(
+              Type.Union([
+                Type.String({ minLength: 16, maxLength: 256, pattern: '^\\S+$' }),
+                Type.Array(Type.String({ minLength: 16, maxLength: 256, pattern: '^\\S+$' }), { minItems: 1, maxItems: 16 }),
+              ]),
+            ),
           },
           strict,
         ),

@@ -7,6 +7,7 @@ export const ERRORS = {
   // 400 — the request itself is malformed
   bad_request: { status: 400, message: 'The request is malformed.' },
   invalid_json: { status: 400, message: 'The body is not valid JSON.' },
+  invalid_multipart: { status: 400, message: 'The multipart/form-data body is malformed or lacks a required part.' },
   invalid_event: { status: 400, message: 'The event does not match the envelope.' },
   invalid_timestamp: { status: 400, message: 'The timestamp is not acceptable.' },
   unknown_kind: { status: 400, message: 'The event kind is not in the catalogue.' },
@@ -25,11 +26,13 @@ export const ERRORS = {
   unauthenticated: { status: 401, message: 'A valid credential is required.' },
   invalid_credentials: { status: 401, message: 'The name or password is wrong.' },
   totp_required: { status: 401, message: 'A second-factor code is required for this account.' },
+  bad_signature: { status: 401, message: 'The request signature is missing, wrong, stale or replayed.' },
   forbidden: { status: 403, message: 'This credential may not do that.' },
   csrf_invalid: { status: 403, message: 'The CSRF token is missing or wrong.' },
   not_found: { status: 404, message: 'No such object.' },
   unknown_device: { status: 404, message: 'The device is not registered.' },
   method_not_allowed: { status: 405, message: 'That method is not allowed here.' },
+  wrong_node: { status: 421, message: 'This hub node does not serve that; send it to the serving node.' },
   // 409 / 413 / 422 / 429
   conflict: { status: 409, message: 'The object changed or already exists.' },
   duplicate_event: { status: 409, message: 'An event with this device and id was already stored.' },

@@ -236,6 +236,27 @@ describe('Keyring', () => {
     expect(keyring.keyFor('credential', { ts: T0, site: 'x' }).key.equals(mine)).toBe(true);
   });
 
+  it('forgets an expired key held in memory without deleting or auditing it (an ingest node beside the serving node)', async () => {
+    const { keyring, kv, clock, events, master, config } = await setup({ privacy: { retention: { access_days: 2 } } });
+    const key = keyring.keyFor('credential', { ts: T0, site: 'x' }).key;
+    await keyring.flush();
+    const ingestNode = await Keyring.open({ master, kv, clock, config });
+    const copy = ingestNode.keyFor('credential', { ts: T0, site: 'x' }).key;
+    expect(copy.equals(key)).toBe(true);
+    const destroyAt = Date.parse('2026-11-27T00:00:00.000Z') + 2 * DAY;
+    clock.set(destroyAt - 1);
+    expect(ingestNode.forgetExpired()).toBe(0);
+    clock.set(destroyAt);
+    const eventsBefore = events.length;
+    expect(ingestNode.forgetExpired()).toBe(1);
+    expect(copy.equals(Buffer.alloc(32))).toBe(true);
+    expect(ingestNode.liveKeys()).toEqual([]);
+    // The store still holds it until the serving node destroys (and audits) it.
+    expect((await kv.list(KEY_PREFIX)).length).toBe(1);
+    expect(events.length).toBe(eventsBefore);
+    expect(await keyring.destroyExpired()).toHaveLength(1);
+  });
+
   it('refuses an epoch shorter than a minute', async () => {
     await expect(Keyring.open({ master: randomBytes(32), kv: memoryKv(), clock: new FakeClock(), config: testConfig(), epochMs: 1000 })).rejects.toMatchObject({
       code: 'invalid_config',

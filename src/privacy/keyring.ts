@@ -290,6 +290,22 @@ export class Keyring implements KeySource {
     return destroyed;
   }
 
+  /**
+   * Zeroes and drops from memory every key whose class retention has passed, without touching the
+   * store: an ingest node (config `node.role: ingest`) holds copies of keys the serving node
+   * destroys and audits (destroyExpired), and must not keep them past that moment either.
+   */
+  forgetExpired(now = this.o.clock.now()): number {
+    let n = 0;
+    for (const [name, live] of [...this.live]) {
+      if (this.info(live.record).destroyAt > now) continue;
+      this.live.delete(name);
+      live.key.fill(0);
+      n++;
+    }
+    return n;
+  }
+
   /** Live keys, oldest first (for `parapet retention status` and the transparency report). */
   liveKeys(): KeyInfo[] {
     return [...this.live.values()].map((l) => this.info(l.record)).sort((a, b) => a.start - b.start || a.idClass.localeCompare(b.idClass));

@@ -138,9 +138,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
 
     describe('devices', () => {
       it('creates, replaces registry fields and keeps liveness', async () => {
-        expect(await store.devices.put(device('cam-1'), 1000)).toEqual({ created: true });
+        expect(await store.devices.put(device('cam-1'), 1000)).toMatchObject({ created: true });
         await store.devices.setLiveness([{ device: 'cam-1', last_seen: 1500, fault_since: 1400, fault_code: 'E1' }]);
-        expect(await store.devices.put(device('cam-1', { name: 'Renamed', zone: null, lat: null, lon: null, heartbeat_s: 0 }), 2000)).toEqual({ created: false });
+        expect(await store.devices.put(device('cam-1', { name: 'Renamed', zone: null, lat: null, lon: null, heartbeat_s: 0 }), 2000)).toMatchObject({ created: false });
         expect(await store.devices.get('cam-1')).toEqual({
           ...device('cam-1', { name: 'Renamed', zone: null, lat: null, lon: null, heartbeat_s: 0 }),
           last_seen: 1500,
@@ -157,11 +157,32 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect(await store.devices.get('a-1')).toMatchObject({ last_seen: null, fault_since: null, fault_code: null, created_at: 2 });
         expect((await store.devices.list()).map((d) => d.id)).toEqual(['a-1', 'b-2']);
         expect(await store.devices.get('zz')).toBeNull();
-        expect(await store.devices.delete('a-1')).toBe(true);
-        expect(await store.devices.delete('a-1')).toBe(false);
+        expect(await store.devices.delete('a-1')).toMatchObject({ existed: true });
+        expect(await store.devices.delete('a-1')).toMatchObject({ existed: false });
         expect((await store.devices.list()).map((d) => d.id)).toEqual(['b-2']);
         await store.devices.put(device('a-1'), 3);
         expect(await store.devices.get('a-1')).toMatchObject({ last_seen: null, created_at: 3 });
+      });
+
+      it('counts every registry change in the devices revision, and nothing else', async () => {
+        expect(await store.devices.revision()).toBe(0);
+        expect(await store.devices.put(device('cam-1'), 1)).toEqual({ created: true, rev: 1 });
+        expect(await store.devices.put(device('cam-1', { name: 'Renamed' }), 2)).toEqual({ created: false, rev: 2 });
+        expect(await store.devices.put(device('cam-2'), 3)).toEqual({ created: true, rev: 3 });
+        // Liveness, from a sweep or with events, is not a registry change.
+        await store.devices.setLiveness([{ device: 'cam-1', last_seen: 5, fault_since: null, fault_code: null }]);
+        await store.events.append([safeEvent({ device: 'cam-2' })], [{ device: 'cam-2', last_seen: T0, fault_since: null, fault_code: null }]);
+        expect(await store.devices.revision()).toBe(3);
+        expect(await store.devices.delete('cam-1')).toEqual({ existed: true, rev: 4 });
+        expect(await store.devices.delete('cam-1')).toEqual({ existed: false, rev: 4 });
+        expect(await store.devices.delete('never')).toEqual({ existed: false, rev: 4 });
+        expect(await store.devices.revision()).toBe(4);
+      });
+
+      it('gives concurrent registry writes distinct revisions', async () => {
+        const revs = await Promise.all(Array.from({ length: 8 }, (_, i) => store.devices.put(device(`d-${i}`), i).then((r) => r.rev)));
+        expect([...revs].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(await store.devices.revision()).toBe(8);
       });
     });
 

@@ -92,11 +92,22 @@ export interface DeviceRecord extends Device, DeviceLiveness {
 }
 
 export interface DeviceStore {
-  /** Creates or replaces the device's registry fields; liveness is kept. */
-  put(device: Device, now: number): Promise<{ created: boolean }>;
+  /**
+   * Creates or replaces the device's registry fields; liveness is kept. `rev` is the devices
+   * revision this write made (see `revision`).
+   */
+  put(device: Device, now: number): Promise<{ created: boolean; rev: number }>;
   get(id: string): Promise<DeviceRecord | null>;
   list(): Promise<DeviceRecord[]>;
-  delete(id: string): Promise<boolean>;
+  /** `rev`: the revision after the delete (unchanged when there was nothing to delete). */
+  delete(id: string): Promise<{ existed: boolean; rev: number }>;
+  /**
+   * The devices revision: 0 for a store never written, then +1 with every put and every delete
+   * that removed a row, in the same transaction as the change (liveness does not count). A process
+   * that did not make a change — an offline `parapet device import` beside a running hub, another
+   * node on the same database — sees it as a revision it did not write (registry.ts).
+   */
+  revision(): Promise<number>;
   /** Liveness changes not tied to an append (e.g. status sweeps); normally written by events.append. */
   setLiveness(updates: readonly LivenessUpdate[]): Promise<void>;
 }

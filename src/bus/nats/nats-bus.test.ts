@@ -63,8 +63,11 @@ describe('nats bus', () => {
     const b = await bus(p);
     const seenA: string[] = [];
     const seenB: string[] = [];
-    a.subscribe('device.status', (m) => void seenA.push(`${m.device}:${m.at}`));
-    b.subscribe('device.status', (m) => void seenB.push(`${m.device}:${m.at}`));
+    // Its own messages reach each bus as local, the other's (and the fence, sent from outside) as remote.
+    const record = (seen: string[], self: string) => (m: { device: string; at: number }, d: { remote: boolean }) =>
+      void seen.push(`${m.device}:${m.at}${d.remote === (m.device !== self) ? '' : ' (wrong origin)'}`);
+    a.subscribe('device.status', record(seenA, 'a'));
+    b.subscribe('device.status', record(seenB, 'b'));
     for (const i of [1, 2, 3]) await a.publish('device.status', statusMsg(i, 'a'));
     for (const i of [1, 2, 3]) await b.publish('device.status', statusMsg(i, 'b'));
     await fence(p);

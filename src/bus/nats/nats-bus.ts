@@ -29,7 +29,7 @@ import {
   type StreamInfo,
 } from '@nats-io/jetstream';
 import { ParapetError } from '../../core/errors.js';
-import type { Bus, BusHandler, BusTopic, BusTopics } from '../bus.js';
+import { REMOTE_DELIVERY, type Bus, type BusHandler, type BusTopic, type BusTopics } from '../bus.js';
 import { LocalHandlers } from '../local-handlers.js';
 
 export interface NatsBusOptions {
@@ -322,7 +322,7 @@ class NatsBus implements Bus {
       this.o.log(`NATS bus: skipped a ${topic} message that is not JSON (stream seq ${m.seq})`);
       return undefined;
     }
-    return this.local.deliver(topic, msg);
+    return this.local.deliver(topic, msg, REMOTE_DELIVERY);
   }
 
   /** Adds one part; returns the whole message with its last part, undefined before. */

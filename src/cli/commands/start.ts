@@ -1,16 +1,18 @@
-/** `parapet start [--host H] [--http-port N] [--mqtt-port N]` (SPEC §3): runs the hub until SIGINT / SIGTERM. */
+/** `parapet start [--host H] [--http-port N] [--mqtt-port N] [--role all|ingest]` (SPEC §3, §7): runs the hub until SIGINT / SIGTERM. */
 import type { Command } from 'commander';
 import { line, type CliContext } from '../context.js';
 import { port } from '../args.js';
 import { addListenOptions, listenOverrides, startFromCli, untilSignal, type ListenFlags } from '../serve.js';
 
 export function register(program: Command, ctx: CliContext): void {
-  addListenOptions(program.command('start').description('run the hub (embedded encrypted SQLite store and MQTT broker by default)'), port).action(
-    async (opts: ListenFlags, cmd: Command) => {
-      const { hub, config } = await startFromCli(cmd, ctx, listenOverrides(opts));
+  addListenOptions(program.command('start').description('run the hub (embedded encrypted SQLite store and MQTT broker by default)'), port)
+    .option('--role <role>', 'all: the serving node (default); ingest: an extra ingest node on PostgreSQL + NATS (docs/scale-out.md)')
+    .action(async (opts: ListenFlags & { role?: string }, cmd: Command) => {
+      const { hub, config } = await startFromCli(cmd, ctx, { ...listenOverrides(opts), ...(opts.role !== undefined ? { node: { role: opts.role } } : {}) });
       const out = ctx.stdout;
-      line(out, 'Parapet is running');
-      line(out, `  dashboard and API  ${hub.httpUrl}`);
+      line(out, config.node.role === 'ingest' ? 'Parapet ingest node is running' : 'Parapet is running');
+      if (config.node.role === 'ingest') line(out, `  ingest             ${hub.httpUrl}/api/v1/events`);
+      else line(out, `  dashboard and API  ${hub.httpUrl}`);
       if (hub.mqttUrl) line(out, `  MQTT broker        ${hub.mqttUrl}`);
       line(out, `  data dir           ${config.data_dir}`);
       if (hub.firstAdmin) {
@@ -25,6 +27,5 @@ export function register(program: Command, ctx: CliContext): void {
       line(ctx.stderr, `${signal}: stopping (finishing what is in flight)…`);
       await hub.close();
       line(ctx.stderr, 'stopped');
-    },
-  );
+    });
 }

@@ -117,6 +117,7 @@ export function createMemoryEventStore(devices: Map<string, DeviceRecord>): Even
 }
 
 function createMemoryDeviceStore(devices: Map<string, DeviceRecord>): DeviceStore {
+  let devicesRev = 0;
   return {
     async put(device, now) {
       const prev = devices.get(device.id);
@@ -128,7 +129,7 @@ function createMemoryDeviceStore(devices: Map<string, DeviceRecord>): DeviceStor
         created_at: prev?.created_at ?? now,
         updated_at: now,
       });
-      return { created: !prev };
+      return { created: !prev, rev: ++devicesRev };
     },
     async get(id) {
       const d = devices.get(id);
@@ -138,7 +139,12 @@ function createMemoryDeviceStore(devices: Map<string, DeviceRecord>): DeviceStor
       return [...devices.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(clone);
     },
     async delete(id) {
-      return devices.delete(id);
+      const existed = devices.delete(id);
+      if (existed) devicesRev++;
+      return { existed, rev: devicesRev };
+    },
+    async revision() {
+      return devicesRev;
     },
     async setLiveness(updates) {
       for (const u of updates) {

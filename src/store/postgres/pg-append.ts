@@ -75,7 +75,9 @@ export class PgAppender {
         INSERT INTO ${s}.ev_hwm (slot, seq) VALUES (pg_backend_pid() % ${HWM_SLOTS}, $10)
         ON CONFLICT (slot) DO UPDATE SET seq = GREATEST(${s}.ev_hwm.seq, excluded.seq)`,
       lock: `SELECT id FROM ${s}.devices WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-      liveness: `UPDATE ${s}.devices d SET last_seen = u.last_seen, fault_since = u.fault_since, fault_code = u.fault_code
+      // Several ingest nodes may write one device's liveness, each from its own view: last_seen
+      // never moves back (GREATEST skips NULL), so a node with an older view cannot undo a newer one.
+      liveness: `UPDATE ${s}.devices d SET last_seen = GREATEST(d.last_seen, u.last_seen), fault_since = u.fault_since, fault_code = u.fault_code
           FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS u(device, last_seen, fault_since, fault_code)
          WHERE d.id = u.device`,
     };

@@ -85,6 +85,10 @@ const MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   -- which jsonb refuses), as on SQLite.
   CREATE TABLE ${s}.kv (key text COLLATE "C" PRIMARY KEY, value json NOT NULL);
   `,
+  // 2 — store counters: the devices revision (store.ts, DeviceStore.revision)
+  (s) => `
+  CREATE TABLE ${s}.meta (key text COLLATE "C" PRIMARY KEY, value bigint NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

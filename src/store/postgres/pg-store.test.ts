@@ -199,6 +199,25 @@ describe('postgres store', () => {
     }
   });
 
+  it('shows one node the devices revision another node made, and orders both nodes\' changes', async () => {
+    const schema = fresh();
+    const a = await openPostgresStore({ url: PG_URL, schema });
+    const b = await openPostgresStore({ url: PG_URL, schema });
+    try {
+      expect((await a.devices.put(device('cam-1'), T0)).rev).toBe(1);
+      expect(await b.devices.revision()).toBe(1);
+      const both = await Promise.all([a.devices.put(device('cam-2'), T0), b.devices.put(device('cam-3'), T0), b.devices.delete('cam-1')]);
+      expect(both.map((r) => r.rev).sort()).toEqual([2, 3, 4]);
+      expect(await a.devices.revision()).toBe(4);
+      // Liveness from two nodes' views: the older last_seen does not undo the newer.
+      await a.events.append([safeEvent({ device: 'cam-2' })], [{ device: 'cam-2', last_seen: T0 + 5_000, fault_since: null, fault_code: null }]);
+      await b.events.append([safeEvent({ device: 'cam-2' })], [{ device: 'cam-2', last_seen: T0 + 1_000, fault_since: null, fault_code: null }]);
+      expect(await a.devices.get('cam-2')).toMatchObject({ last_seen: T0 + 5_000 });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('records the schema version and reopens without migrating again, keeping seqs and dedupe', async () => {
     const schema = fresh();
     const logs: string[] = [];

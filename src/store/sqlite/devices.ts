@@ -7,10 +7,8 @@ import type { DeviceRecord, LivenessUpdate } from '../store.js';
 import type { Db, Statement } from './connection.js';
 import { DEVICE_COLS, deviceFromRow, type DeviceRow } from '../device-rows.js';
 
-
-
 export class SqliteDevices {
-  private readonly st: Record<'get' | 'list' | 'insert' | 'update' | 'delete' | 'liveness', Statement>;
+  private readonly st: Record<'get' | 'list' | 'insert' | 'update' | 'delete' | 'liveness' | 'bump' | 'rev', Statement>;
 
   constructor(db: Db) {
     this.st = {
@@ -26,6 +24,11 @@ export class SqliteDevices {
       ),
       delete: db.prepare('DELETE FROM devices WHERE id = ?'),
       liveness: db.prepare('UPDATE devices SET last_seen = ?, fault_since = ?, fault_code = ? WHERE id = ?'),
+      // The devices revision lives beside the seq high-water mark; the row appears with the first change.
+      bump: db
+        .prepare("INSERT INTO ev_meta (key, value) VALUES ('devices_rev', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value")
+        .pluck(),
+      rev: db.prepare("SELECT value FROM ev_meta WHERE key = 'devices_rev'").pluck(),
     };
   }
 
@@ -38,15 +41,22 @@ export class SqliteDevices {
     return (this.st.list.all() as DeviceRow[]).map(deviceFromRow);
   }
 
-  put(d: Device, now: number): { created: boolean } {
+  /** Inside a write transaction (the writer runs each write op in one). */
+  put(d: Device, now: number): { created: boolean; rev: number } {
     const p = { id: d.id, type: d.type, name: d.name, site: d.site, zone: d.zone, lat: d.lat, lon: d.lon, heartbeat_s: d.heartbeat_s, now };
-    if (this.st.insert.run(p).changes === 1) return { created: true };
-    this.st.update.run(p);
-    return { created: false };
+    const created = this.st.insert.run(p).changes === 1;
+    if (!created) this.st.update.run(p);
+    return { created, rev: this.st.bump.get() as number };
   }
 
-  delete(id: string): boolean {
-    return this.st.delete.run(id).changes > 0;
+  delete(id: string): { existed: boolean; rev: number } {
+    const existed = this.st.delete.run(id).changes > 0;
+    return { existed, rev: existed ? (this.st.bump.get() as number) : this.revision() };
+  }
+
+  revision(): number {
+    const v = this.st.rev.get();
+    return typeof v === 'number' ? v : 0;
   }
 
   setLiveness(updates: readonly LivenessUpdate[]): void {

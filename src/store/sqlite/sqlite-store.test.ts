@@ -64,6 +64,23 @@ describe('sqlite store', () => {
     await again.close();
   });
 
+  it('shows a running store the devices revision another process made on the same file', async () => {
+    const file = fresh();
+    const key = randomBytes(32);
+    const hub = await openSqliteStore({ file, key });
+    const offline = await openSqliteStore({ file, key });
+    try {
+      expect((await hub.devices.put(device('cam-1'), T0)).rev).toBe(1);
+      // e.g. `parapet device import` beside a running hub
+      expect((await offline.devices.put(device('cam-2'), T0)).rev).toBe(2);
+      expect(await hub.devices.revision()).toBe(2);
+      expect(await hub.devices.delete('cam-2')).toEqual({ existed: true, rev: 3 });
+      expect(await offline.devices.revision()).toBe(3);
+    } finally {
+      await Promise.all([hub.close(), offline.close()]);
+    }
+  });
+
   it('keeps events, seqs, dedupe and every section across a reopen', async () => {
     const file = fresh();
     const key = randomBytes(32);

@@ -105,6 +105,7 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     get: async (id) => d.get(id),
     list: async () => d.list(),
     delete: (id) => write('devices.delete', id),
+    revision: async () => d.revision(),
     setLiveness: (u) => write('devices.setLiveness', u),
   };
 

@@ -6,8 +6,8 @@ import type { Device } from '../../core/device.js';
 import type { DeviceSecretRecord, LivenessUpdate, SessionRecord, TokenRecord, UserRecord } from '../store.js';
 
 export interface WriteOps {
-  readonly 'devices.put': (d: Device, now: number) => { created: boolean };
-  readonly 'devices.delete': (id: string) => boolean;
+  readonly 'devices.put': (d: Device, now: number) => { created: boolean; rev: number };
+  readonly 'devices.delete': (id: string) => { existed: boolean; rev: number };
   readonly 'devices.setLiveness': (updates: readonly LivenessUpdate[]) => void;
   readonly 'principals.createUser': (u: UserRecord) => void;
   readonly 'principals.updateUser': (id: string, patch: Partial<Omit<UserRecord, 'id' | 'created_at'>>) => boolean;

@@ -1,7 +1,8 @@
 /**
  * The HTTP transport (SPEC §3): one fastify app. Request lifecycle:
  *   onRequest: authenticate (bearer token or session cookie) → authorize (route action × role) →
- *   preParsing: gunzip (bounded) → parse: bounded JSON / NDJSON → handler (thin route) →
+ *   preParsing: gunzip (bounded) → parse: bounded JSON / NDJSON (multipart where a route opts in)
+ *   → handler (thin route) →
  *   error handler: ParapetError → {error, detail} with its status; anything else → 500 `internal`
  *   without details (and logged), never for bad input.
  */
@@ -16,6 +17,7 @@ import { allowedWhileRestricted, can } from '../../auth/policy.js';
 import { registerRateLimit } from '../../auth/rate-limit.js';
 import { registerHttpAudit } from '../../audit/http-audit.js';
 import { parseBoundedJson } from '../../ingest/json-guard.js';
+import { multipartLimits, readMultipart } from './multipart.js';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { ROUTES } from './routes/index.js';
 import { registerOpenApi } from './openapi.js';
@@ -33,6 +35,12 @@ export interface HttpAppOptions {
   readonly https?: HttpsServerOptions;
   /** Extra setup (static dashboard files, …) registered after the API. */
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
+  /**
+   * An ingest node (config `node.role: ingest`, docs/scale-out.md): only routes whose action is
+   * `events.ingest` (`POST /events`, the integration webhooks) are served; every other API route
+   * still authenticates and checks the role as anywhere, then answers 421 `wrong_node`.
+   */
+  readonly ingestOnly?: boolean;
 }
 
 const FASTIFY_ERRORS: Record<string, [ParapetError['code'], string]> = {
@@ -109,6 +117,14 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
       done(err as Error, undefined);
     }
   });
+  // multipart/form-data only where a route opts in (`config.multipart`); read bounded, file parts
+  // drained unread (multipart.ts). Unknown routes skip the body and answer 404.
+  app.addContentTypeParser('multipart/form-data', async (req: FastifyRequest, payload: Readable) => {
+    if (req.is404) return undefined;
+    if (req.routeOptions.config.multipart !== true) throw new ParapetError('unsupported_media_type', 'this route does not take multipart/form-data; send application/json');
+    const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+    return readMultipart(payload, String(req.headers['content-type']), multipartLimits(req.routeOptions.bodyLimit), declared);
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('cache-control', 'no-store');
@@ -151,6 +167,7 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   app.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
   await app.register(
     async (api) => {
+      if (opts.ingestOnly) api.addHook('onRoute', (route) => keepIngestOnly(route as unknown as MutableRoute));
       await registerOpenApi(api);
       api.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
       authRoutes(opts.secure)(api, deps);
@@ -160,6 +177,27 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   );
   if (opts.extend) await opts.extend(app);
   return app;
+}
+
+/** The parts of a route an ingest node rewrites before it is added (fastify's onRoute hook). */
+interface MutableRoute {
+  config?: { action?: string };
+  handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  schema?: unknown;
+  preValidation?: unknown;
+  preHandler?: unknown;
+  url?: string;
+}
+
+function keepIngestOnly(route: MutableRoute): void {
+  if (route.config?.action === 'events.ingest' || route.url?.endsWith('/healthz')) return;
+  // No schema or route hooks run before the answer: nothing of this request is read.
+  delete route.schema;
+  delete route.preValidation;
+  delete route.preHandler;
+  route.handler = async () => {
+    throw new ParapetError('wrong_node', 'this is an ingest node: it takes events (POST /api/v1/events and the integration webhooks) only; use the serving node for the rest of the API');
+  };
 }
 
 async function authenticate(deps: HubDeps, req: FastifyRequest, secure: boolean) {

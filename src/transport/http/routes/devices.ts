@@ -35,8 +35,14 @@ export const deviceRoutes: RouteModule = (app, deps) => {
     const keep = (d: { site: string; zone: string | null; type: string }) =>
       canSeeSite(p, d.site) && (q.site === undefined || d.site === q.site) && (q.zone === undefined || d.zone === q.zone) && (q.type === undefined || d.type === q.type);
     if (q.bbox !== undefined) {
-      // The map's viewport: scan without building a view per device (100,000 devices, issue 6).
       const vp = parseViewport(q.bbox, q.zoom);
+      // The map's own query (bbox, zoom, at most a site): the registry's viewport index, over the
+      // sites the caller may see (issue 6: a city view reads cells, not 100,000 devices).
+      if (q.zone === undefined && q.type === undefined && q.status === undefined) {
+        const sites = q.site === undefined ? (p.sites.length === 0 ? null : p.sites) : canSeeSite(p, q.site) ? [q.site] : [];
+        return deps.registry.viewport(vp, sites);
+      }
+      // Other filters: scan without building a view per device.
       const scanned = deps.registry.scan((d) => inViewport(d, vp) && keep(d));
       return viewportAnswer(q.status === undefined ? scanned : scanned.filter((s) => s.status === q.status), vp, (s) => deps.registry.view(s.device.id));
     }
@@ -60,26 +66,28 @@ export const deviceRoutes: RouteModule = (app, deps) => {
     const existing = deps.registry.view(id);
     if (existing && !canSeeSite(p, existing.site)) throw new ParapetError('not_found', `no device ${id}`);
     const { created, device } = await deps.registry.put({ ...body, id });
-    await deps.audit.record({ actor: p, action: created ? 'device.create' : 'device.update', target: id, outcome: 'success', detail: { site: device.site, type: device.type } });
+    // A device moved to another site concerns both (SPEC §5.3: each site's auditors see the move).
+    const sites = existing ? [existing.site, device.site] : [device.site];
+    await deps.audit.record({ actor: p, action: created ? 'device.create' : 'device.update', target: id, outcome: 'success', detail: { site: device.site, type: device.type }, sites });
     return reply.status(created ? 201 : 200).send(device);
   });
 
   app.delete('/devices/:id', { config: { action: 'devices.write' }, schema: { tags: ['devices'], params: IdParams } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
     const p = principalOf(req);
-    visible(id, p);
+    const { site } = visible(id, p);
     await deps.registry.delete(id);
     await deps.store.principals.deleteDeviceSecret(id);
-    await deps.audit.record({ actor: p, action: 'device.delete', target: id, outcome: 'success' });
+    await deps.audit.record({ actor: p, action: 'device.delete', target: id, outcome: 'success', sites: [site] });
     return reply.status(204).send();
   });
 
   app.post('/devices/:id/credentials', { config: { action: 'devices.credentials' }, schema: { tags: ['devices'], params: IdParams } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
     const p = principalOf(req);
-    visible(id, p);
+    const { site } = visible(id, p);
     const secret = await deps.auth.rotateDeviceSecret(id);
-    await deps.audit.record({ actor: p, action: 'device.credentials', target: id, outcome: 'success' });
+    await deps.audit.record({ actor: p, action: 'device.credentials', target: id, outcome: 'success', sites: [site] });
     return reply.status(201).send({ device: id, username: id, secret, note: 'shown once; stored only hashed' });
   });
 };

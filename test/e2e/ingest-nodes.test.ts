@@ -1,0 +1,165 @@
+/**
+ * SPEC §7, several nodes sharing the load: a serving hub and an ingest node (config
+ * `node.role: ingest`) on this machine's real PostgreSQL and NATS JetStream. Events acknowledged by
+ * the ingest node are in the shared store, found through the serving node; the serving node's rules
+ * alert on them and its registry derives the devices' status from them (once, not per node);
+ * devices registered on the serving node reach the ingest node; the ingest node serves nothing but
+ * ingest, and refuses what it cannot do correctly (docs/scale-out.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
+import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
+import { startHub, type Hub } from '../../src/hub.js';
+import { createLogger } from '../../src/core/log.js';
+
+const PG_URL = 'postgres://root@127.0.0.1:5432/test';
+const NATS_URL = 'nats://127.0.0.1:4222';
+const schema = `e2e_${randomBytes(6).toString('hex')}`;
+const prefix = `e2e_${randomBytes(6).toString('hex')}`;
+// One data dir: the nodes of one deployment share the master key (here its key file).
+const dataDir = tempDir('parapet-nodes-');
+
+const shared: ConfigOverrides = {
+  data_dir: dataDir,
+  store: { kind: 'postgres', postgres_url: PG_URL, postgres_schema: schema },
+  bus: { kind: 'nats', nats_url: NATS_URL, nats_prefix: prefix },
+  registry: { status_sweep_ms: 100 },
+  // This machine's PostgreSQL (trust auth) and NATS (no auth) fail the leak guard on purpose.
+  guard: { allow_unsafe: true },
+};
+
+async function startIngestNode(extra: ConfigOverrides = {}): Promise<Hub> {
+  const config = testConfig({ ...shared, http: { port: 0 }, mqtt: { port: 0, enabled: false }, log: { level: 'silent' }, node: { role: 'ingest' }, ...extra });
+  return startHub({ config, env: {}, logger: createLogger('silent') });
+}
+
+async function until<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface IngestAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; error: string; detail: string }>;
+}
+
+describe('an ingest node beside the serving node (SPEC §7)', () => {
+  let serving: TestHub;
+  let node: Hub;
+  const post = async (body: unknown, token = serving.ingestToken): Promise<{ status: number; body: IngestAnswer & { error?: string } }> => {
+    const res = await fetch(`${node.httpUrl}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as IngestAnswer & { error?: string } };
+  };
+
+  beforeAll(async () => {
+    serving = await startTestHub(shared);
+    for (const [id, type, zone] of [
+      ['door-7', 'access', 'lobby'],
+      ['cam-7', 'camera', 'gate'],
+      ['wifi-7', 'wifi', 'plaza'],
+    ] as const) {
+      const r = await serving.api(`/devices/${id}`, { method: 'PUT', body: JSON.stringify({ type, site: 'harbour', zone, name: id, heartbeat_s: 60 }) });
+      expect(r.status).toBe(201);
+    }
+    // No lease: it starts while the serving node holds the schema's.
+    node = await startIngestNode();
+  });
+
+  afterAll(async () => {
+    await node?.close();
+    await serving?.close();
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(`${prefix}_bus`).catch(() => false);
+    await nc.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stores what it acknowledges where the serving node finds it, and the serving node alerts on it', async () => {
+    const now = new Date().toISOString();
+    const r = await post([
+      { id: 'd7-1', ts: now, device: 'door-7', kind: 'access.door_forced', data: { door: 'D7' } },
+      { id: 'c7-1', ts: now, device: 'cam-7', kind: 'device.heartbeat', data: {} },
+    ]);
+    expect(r.status).toBe(202);
+    expect(r.body).toMatchObject({ accepted: 2, duplicates: 0, rejected: [] });
+    // A retry through the same node is a duplicate, as anywhere.
+    expect((await post({ id: 'd7-1', ts: now, device: 'door-7', kind: 'access.door_forced', data: { door: 'D7' } })).body).toMatchObject({ accepted: 0, duplicates: 1 });
+
+    const found = (await (await serving.api('/events?device=door-7&kind=access.door_forced', { token: serving.operatorToken })).json()) as { events: Array<{ id: string }> };
+    expect(found.events.map((e) => e.id)).toEqual(['d7-1']);
+    const alert = await until(async () => {
+      const list = (await (await serving.api('/alerts?rule=door-forced', { token: serving.operatorToken })).json()) as { alerts: Array<{ state: string; device: string }> };
+      return list.alerts.find((a) => a.device === 'door-7');
+    });
+    expect(alert.state).toBe('open');
+  });
+
+  it('lets the serving node derive the status of the devices it heard from, announced once', async () => {
+    const view = await until(async () => {
+      const v = (await (await serving.api('/devices/cam-7', { token: serving.operatorToken })).json()) as { status: string; last_seen: string | null };
+      return v.status === 'online' ? v : undefined;
+    });
+    expect(view.last_seen).not.toBeNull();
+    // Give a second announcer (there must be none) time to record its own status event.
+    await new Promise((r) => setTimeout(r, 500));
+    const statuses = (await (await serving.api('/events?device=cam-7&kind=device.status', { token: serving.operatorToken })).json()) as { events: Array<{ data: { status: string } }> };
+    expect(statuses.events.map((e) => e.data.status)).toEqual(['online']);
+  });
+
+  it('takes events of a device registered on the serving node after it started', async () => {
+    const r = await serving.api('/devices/door-8', { method: 'PUT', body: JSON.stringify({ type: 'access', site: 'harbour', name: 'door-8', heartbeat_s: 0 }) });
+    expect(r.status).toBe(201);
+    const answer = await until(async () => {
+      const a = await post({ id: 'd8-1', ts: new Date().toISOString(), device: 'door-8', kind: 'access.granted', data: { door: 'D8', credential: 'card-8', method: 'card' } });
+      return a.status === 202 ? a : undefined;
+    });
+    expect(answer.body.accepted).toBe(1);
+  });
+
+  it('refuses counts-only Wi-Fi sightings, which only the serving node may count', async () => {
+    const r = await post([
+      { ts: new Date().toISOString(), device: 'wifi-7', kind: 'wifi.sighting', data: { mac: 'aa:bb:cc:dd:ee:01', rssi: -60 } },
+      { id: 'c7-2', ts: new Date().toISOString(), device: 'cam-7', kind: 'device.heartbeat', data: {} },
+    ]);
+    expect(r.status).toBe(202);
+    expect(r.body.accepted).toBe(1);
+    expect(r.body.rejected).toEqual([expect.objectContaining({ index: 0, error: 'wrong_node' })]);
+    expect(JSON.stringify(r.body)).not.toContain('aa:bb');
+  });
+
+  it('serves nothing but ingest: other routes answer 421 after authentication, and need a credential first', async () => {
+    const get = (path: string, token?: string) => fetch(`${node.httpUrl}/api/v1${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
+    for (const path of ['/alerts', '/devices', '/events', '/rules']) {
+      expect((await get(path)).status).toBe(401);
+      const res = await get(path, serving.adminToken);
+      expect([res.status, await res.json()]).toEqual([421, expect.objectContaining({ error: 'wrong_node' })]);
+    }
+    // The role check comes first, as on the serving node: an ingest token may not read alerts anywhere.
+    expect((await get('/alerts', serving.ingestToken)).status).toBe(403);
+    const login = await fetch(`${node.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: 'x' }) });
+    expect(login.status).toBe(421);
+    // Without a credential, ingest is refused here too (SPEC §5.1).
+    const anon = await fetch(`${node.httpUrl}/api/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(anon.status).toBe(401);
+  });
+
+  it('refuses to start as an ingest node on a store or bus other nodes cannot share', async () => {
+    await expect(startIngestNode({ store: { kind: 'memory' }, bus: { kind: 'memory' } })).rejects.toMatchObject({ code: 'invalid_config' });
+  });
+});
