@@ -9,10 +9,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { deviceId, districtDevices } from './rows.js';
-import { fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
+import { cpuMs, fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
 
 interface HubInfo {
   readonly url: string;
@@ -129,6 +130,8 @@ export const e2eSection: Section = {
       let minTs = Infinity;
       let maxTs = -Infinity;
       const firstError: string[] = [];
+      const hubCpu0 = cpuMs(child.pid ?? 0);
+      const loadCpu0 = cpuMs();
       const t0 = performance.now();
       const deadline = t0 + o.e2eSeconds * 1000;
       let lastAnswer = t0;
@@ -178,6 +181,10 @@ export const e2eSection: Section = {
       await Promise.all(Array.from({ length: o.e2eConcurrency }, () => client()));
       clearInterval(ticker);
       const ms = lastAnswer - t0;
+      // CPU per accepted event, of the hub (all its threads) and of this load generator: on a
+      // shared machine the rate depends on what else runs, the CPU an event costs much less.
+      const hubCpuUs = ((cpuMs(child.pid ?? 0) - hubCpu0) * 1000) / Math.max(1, accepted);
+      const loadCpuUs = ((cpuMs() - loadCpu0) * 1000) / Math.max(1, accepted);
       const hubRss = peakRssMb(child.pid ?? 0);
       const figures: Figures = {
         e2e_seconds: Math.round(ms) / 1000,
@@ -186,10 +193,13 @@ export const e2eSection: Section = {
         e2e_duplicates: duplicates,
         e2e_rejected: rejected,
         e2e_hub_peak_rss_mb: hubRss,
+        e2e_hub_cpu_us_per_event: Math.round(hubCpuUs * 10) / 10,
+        e2e_loadgen_cpu_us_per_event: Math.round(loadCpuUs * 10) / 10,
         e2e_concurrency: o.e2eConcurrency,
         e2e_batch: o.e2eBatch,
       };
       ctx.note(`(e) end-to-end HTTP ingest: ${fmt(rate(accepted, ms))} events/s for ${(ms / 1000).toFixed(1)} s (${fmt(accepted)} events, hub peak RSS ${hubRss} MB)`);
+      ctx.note(`    CPU per event: hub ${hubCpuUs.toFixed(1)} µs (all threads), load generator ${loadCpuUs.toFixed(1)} µs; ${cpus().length} cores give ${fmt((cpus().length * 1e6) / (hubCpuUs + loadCpuUs))} events/s at most with both on this machine`);
       for (const e of firstError) ctx.note(`    error: ${e}`);
       Object.assign(figures, await verify(ctx, info, agent, expected, minTs, maxTs + 1));
       return figures;

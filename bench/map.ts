@@ -104,10 +104,11 @@ async function main(): Promise<void> {
       if (r.url().includes('/api/v1/')) calls.push({ url: r.url().replace(hub.httpUrl, ''), start: Math.round(t.startTime), ms: Math.round(t.responseEnd) });
     });
     await page.goto(`${hub.httpUrl}/map`);
-    // Predicates as source text (see the frame loop below); `!= null` so a missing element waits too.
-    await page.waitForFunction(`document.querySelector('[data-testid="map"]')?.getAttribute('data-first-draw-at') != null`, undefined, { timeout: 60_000 });
+    // Attribute selectors, not waitForFunction: its predicate is compiled in the page, which the
+    // dashboard's CSP (script-src 'self', no unsafe-eval) forbids.
+    await page.locator('[data-testid="map"][data-first-draw-at]').waitFor({ timeout: 60_000 });
     const firstRenderMs = Number(await page.getByTestId('map').getAttribute('data-first-draw-at'));
-    await page.waitForFunction(`document.querySelector('[data-testid="map"]')?.getAttribute('data-view-draw-at') != null`, undefined, { timeout: 60_000 });
+    await page.locator('[data-testid="map"][data-view-draw-at]').waitFor({ timeout: 60_000 });
     const viewRenderMs = Number(await page.getByTestId('map').getAttribute('data-view-draw-at'));
     const firstItems = Number(await page.getByTestId('map').getAttribute('data-drawn-items'));
     log(`first render ${firstRenderMs} ms (${firstItems} items drawn); fitted view drawn at ${viewRenderMs} ms`);

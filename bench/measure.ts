@@ -50,6 +50,25 @@ export function peakRssMb(pid: number | 'self' = 'self'): number {
   return pid === 'self' ? Math.round(process.resourceUsage().maxRSS / 1024) : NaN;
 }
 
+/**
+ * CPU time (user + system, ms) a process has used so far, all its threads: from /proc/<pid>/stat
+ * (fields 14 and 15, in clock ticks of 1/100 s on Linux), or this process's own resource usage.
+ */
+export function cpuMs(pid: number | 'self' = 'self'): number {
+  if (pid === 'self') {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces; the fields after it start past its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Starts a fresh peak-RSS window for this process (Linux: clear_refs 5 resets VmHWM). */
 export function resetPeakRss(): boolean {
   try {

@@ -88,6 +88,31 @@ describe('leak guard: local checks', () => {
     writeFileSync(f, '-----BEGIN EC PRIVATE KEY-----\n');
     chmodSync(f, 0o640);
     expect(checkConfigSecrets(f).message).toMatch(/a private key/);
+    // DC-09 account keys written inline, in YAML or JSON.
+    const key = 'A1B2C3D4E5F60718293A4B5C6D7E8F90';
+    writeFileSync(f, `integrations:\n  sia:\n    keys:\n      "1234": ${key}\n`);
+    expect(checkConfigSecrets(f).status).toBe('fail');
+    expect(checkConfigSecrets(f).message).toMatch(/line 4: a DC-09 account key/);
+    expect(checkConfigSecrets(f).message).not.toContain(key);
+    writeFileSync(f, `{"integrations": {"sia": {"keys": {\n  "0A1F": "${key}${key}"\n}}}}`);
+    expect(checkConfigSecrets(f).message).toMatch(/line 2: a DC-09 account key/);
+    writeFileSync(f, `integrations:\n  sia:\n    keys_file: /etc/parapet/dc09-keys.yaml\n`);
+    expect(checkConfigSecrets(f).status).toBe('ok');
+  });
+
+  it('fails a DC-09 keys file others can read', () => {
+    const d = mkdtempSync(join(tmpdir(), 'parapet-guard-sia-'));
+    try {
+      const keys = join(d, 'dc09-keys.yaml');
+      writeFileSync(keys, '"1234": A1B2C3D4E5F60718293A4B5C6D7E8F90\n');
+      chmodSync(keys, 0o644);
+      const cfg = testConfig({ data_dir: join(d, 'data'), integrations: { sia: { keys_file: keys } } });
+      expect(byName(checkPermissions(cfg), 'keys.permissions')).toMatchObject({ status: 'fail', fix: `chmod 600 ${keys}` });
+      chmodSync(keys, 0o600);
+      expect(byName(checkPermissions(cfg), 'keys.permissions')?.status).toBe('ok');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
 

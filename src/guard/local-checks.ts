@@ -58,10 +58,11 @@ export function checkPermissions(config: Readonly<Config>): CheckResult[] {
     const mode = exposed(f);
     return mode === null ? [] : [{ f, mode }];
   });
-  const { key_file: keyFile } = config.http.tls;
-  if (keyFile !== undefined) {
-    const mode = exposed(keyFile);
-    if (mode !== null) leaky.push({ f: keyFile, mode });
+  // Secrets kept outside the data dir: the TLS key, the DC-09 account keys.
+  for (const f of [config.http.tls.key_file, config.integrations.sia.keys_file]) {
+    if (f === undefined || !existsSync(f)) continue;
+    const mode = exposed(f);
+    if (mode !== null) leaky.push({ f, mode });
   }
   out.push(
     leaky.length === 0
@@ -99,6 +100,8 @@ const SECRET_PATTERNS: Array<[RegExp, string]> = [
   [/[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:[^\s@/'"]+@/i, 'a URL with a password'],
   [/\bpp[tdse]_[A-Za-z0-9_-]{20,}/, 'a Parapet token or secret'],
   [/^\s*["']?(password|passwd|secret|token|api_key|apikey|master_key|private_key)["']?\s*[:=]\s*["']?[^\s"'#]{4,}/im, 'a password or secret value'],
+  // integrations.sia.keys: a DC-09 account mapped to its AES key (128, 192 or 256 bits in hex).
+  [/^\s*["']?[0-9A-Fa-f]{3,16}["']?\s*:\s*["']?(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{48}|[0-9A-Fa-f]{32})["']?\s*,?\s*$/m, 'a DC-09 account key'],
 ];
 
 /** Secrets in the config file: a fail when others can read the file, a warning when it is 0600. */
