@@ -113,16 +113,28 @@ async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logge
   }
 }
 
-async function openBus(config: Readonly<Config>, log: Logger, mode: OpenMode): Promise<Bus> {
+/** Where the serving node keeps its position in the shared stream (kv; bus.position). */
+export const busPositionKey = (prefix: string): string => `bus/position/${prefix}`;
+
+async function openBus(config: Readonly<Config>, log: Logger, mode: OpenMode, store: Store): Promise<Bus> {
   const onListenerError = (topic: string, err: unknown) => log.error({ topic, err }, 'bus listener failed');
   if (config.bus.kind !== 'nats' || !mode.live) return new MemoryBus(onListenerError);
   if (!config.bus.nats_url) throw new ParapetError('invalid_config', 'bus.kind nats needs bus.nats_url (PARAPET_BUS_NATS_URL)');
+  // The serving node resumes where it stopped, so what ingest nodes committed meanwhile still
+  // reaches its rules and registry (at least once: a few messages after the last saved position
+  // may be handled twice). Its origin is stable for that: the one serving node of the schema.
+  const serving = mode.ingestNode !== true;
+  const resumeAfter = serving ? await store.kv.get<number>(busPositionKey(config.bus.nats_prefix)) : null;
   const { openNatsBus } = await import('./bus/nats/nats-bus.js');
   return openNatsBus({
     url: config.bus.nats_url,
     prefix: config.bus.nats_prefix,
     maxAgeMs: config.bus.nats_retention_minutes * 60_000,
     maxBytes: config.bus.nats_max_bytes,
+    ...(serving ? { origin: `serving.${config.store.postgres_schema}` } : {}),
+    ...(typeof resumeAfter === 'number' ? { resumeAfter } : {}),
+    // The replay waits until the serving node's subscribers are wired (startHub calls bus.start()).
+    holdUntilStarted: serving,
     onListenerError,
     log: (m) => log.warn({ mod: 'bus' }, m),
   });
@@ -137,7 +149,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
   chmodSync(config.data_dir, 0o700);
   const master = loadMasterKey({ dataDir: config.data_dir, envKey: opts.env?.PARAPET_MASTER_KEY });
   const store = await openStore(config, master.key, log, mode);
-  const bus = await openBus(config, log, mode).catch(async (err: unknown) => {
+  const bus = await openBus(config, log, mode, store).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
@@ -276,6 +288,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const { deps } = offline;
   // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
   const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));
+  const busPosition = saveBusPosition(deps);
   deps.audit.startCheckpointTimer(60_000);
   if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   const firstAdmin = await deps.auth.bootstrapAdmin();
@@ -296,6 +309,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const stopWifiFeed = deps.bus.subscribe('events.stored', (batch) => {
     if (deps.wifi.mode === 'dwell') for (const s of batch) deps.wifi.observe(s.event);
   });
+  // Every subscriber is wired: other nodes' messages (and the replay of those published while this
+  // node was down) may flow now.
+  deps.bus.start?.();
   const stopWifi = startWifiFlusher({
     aggregator: deps.wifi,
     now: () => deps.clock.now(),
@@ -305,6 +321,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });
   const stopPrivacy = async (): Promise<void> => {
+    await busPosition.stop();
     stopRemoteLiveness();
     stopWifiFeed();
     await stopWifi();
@@ -355,6 +372,36 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
       await httpApp.close();
       await stopPrivacy();
       await offline.close();
+    },
+  };
+}
+
+/** How often the serving node records its position in the shared stream. */
+const BUS_POSITION_SAVE_MS = 1_000;
+
+/** Saves the bus position (a shared bus only) every second and once more when stopped. */
+function saveBusPosition(deps: HubDeps): { stop(): Promise<void> } {
+  const position = deps.bus.position?.bind(deps.bus);
+  if (!position) return { stop: async () => undefined };
+  const key = busPositionKey(deps.config.bus.nats_prefix);
+  let saved = position();
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => {
+    const now = position();
+    if (now === saved) return saving;
+    saving = deps.store.kv.set(key, now).then(
+      () => void (saved = now),
+      (err: unknown) => deps.log.warn({ mod: 'bus', err }, 'could not record the bus position'),
+    );
+    return saving;
+  };
+  const timer = setInterval(() => void save(), BUS_POSITION_SAVE_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await saving;
+      await save();
     },
   };
 }

@@ -43,5 +43,15 @@ export interface Bus {
   publish<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void;
+  /**
+   * A bus shared between processes (NATS): how far this process has handled the shared stream,
+   * to resume from after a restart (`resumeAfter`). Absent on an in-process bus.
+   */
+  position?(): number;
+  /**
+   * A shared bus opened on hold: begin delivering other processes' messages (subscribers are wired
+   * by now). No-op when already delivering; absent on an in-process bus.
+   */
+  start?(): void;
   close(): Promise<void>;
 }

@@ -3,8 +3,9 @@
  * `node.role: ingest`) on this machine's real PostgreSQL and NATS JetStream. Events acknowledged by
  * the ingest node are in the shared store, found through the serving node; the serving node's rules
  * alert on them and its registry derives the devices' status from them (once, not per node);
- * devices registered on the serving node reach the ingest node; the ingest node serves nothing but
- * ingest, and refuses what it cannot do correctly (docs/scale-out.md).
+ * devices registered on the serving node reach the ingest node; a serving node that was down
+ * resumes the shared stream and alerts on what was ingested meanwhile; the ingest node serves
+ * nothing but ingest, and refuses what it cannot do correctly (docs/scale-out.md).
  */
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -119,6 +120,27 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const statuses = (await (await serving.api('/events?device=cam-7&kind=device.status', { token: serving.operatorToken })).json()) as { events: Array<{ data: { status: string } }> };
     expect(statuses.events.map((e) => e.data.status)).toEqual(['online']);
+  });
+
+  it('alerts, once back, on what an ingest node took while the serving node was down', async () => {
+    const r = await serving.api('/devices/door-9', { method: 'PUT', body: JSON.stringify({ type: 'access', site: 'harbour', name: 'door-9', heartbeat_s: 0 }) });
+    expect(r.status).toBe(201);
+    const ingestToken = serving.ingestToken;
+    // The ingest node must know door-9 before the serving node goes.
+    await until(async () => ((await post({ id: 'd9-0', ts: new Date().toISOString(), device: 'door-9', kind: 'device.heartbeat', data: {} }, ingestToken)).status === 202 ? true : undefined));
+    await serving.close();
+    const down = await post({ id: 'd9-1', ts: new Date().toISOString(), device: 'door-9', kind: 'access.door_forced', data: { door: 'D9' } }, ingestToken);
+    expect(down.body).toMatchObject({ accepted: 1 });
+    // A standby (here the same node, restarted) resumes the stream where the serving node stopped.
+    serving = await startTestHub(shared);
+    const alert = await until(async () => {
+      const list = (await (await serving.api('/alerts?rule=door-forced', { token: serving.operatorToken })).json()) as { alerts: Array<{ state: string; device: string }> };
+      return list.alerts.find((a) => a.device === 'door-9');
+    });
+    expect(alert.state).toBe('open');
+    // The node's own earlier messages are not replayed to it: door-7's alert is still the one alert.
+    const doors = (await (await serving.api('/alerts?rule=door-forced', { token: serving.operatorToken })).json()) as { alerts: Array<{ device: string }> };
+    expect(doors.alerts.filter((a) => a.device === 'door-7')).toHaveLength(1);
   });
 
   it('takes events of a device registered on the serving node after it started', async () => {

@@ -6,7 +6,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamManager } from 
 import { ParapetError } from '../../core/errors.js';
 import type { Bus } from '../bus.js';
 import { runBusContract, statusMsg, storedBatch, type ListenerErrorSink } from '../bus.contract.js';
-import { openNatsBus, ORIGIN_HEADER, streamName } from './nats-bus.js';
+import { openNatsBus, ORIGIN_HEADER, startSeq, streamName } from './nats-bus.js';
 
 const SERVER = '127.0.0.1:4222';
 const URL = `nats://${SERVER}`;
@@ -79,6 +79,72 @@ describe('nats bus', () => {
       expect(from(seen, 'b')).toEqual(['b:1', 'b:2', 'b:3']);
       expect(seen).toHaveLength(7);
     }
+  });
+
+  it('resumes after its recorded position: what others published while it was down, none of its own', async () => {
+    const p = newPrefix();
+    const other = await bus(p);
+    const first = await openNatsBus({ url: URL, prefix: p, origin: 'serving.test', onListenerError: () => undefined });
+    const seenFirst: string[] = [];
+    first.subscribe('device.status', (m) => void seenFirst.push(`${m.device}:${m.at}`));
+    await other.publish('device.status', statusMsg(1, 'other'));
+    await until(() => expect(seenFirst).toEqual(['other:1']));
+    // Its own message, then a position recorded once both were read past.
+    await first.publish('device.status', statusMsg(2, 'self'));
+    await fence(p, 3);
+    await until(() => expect(seenFirst).toContain('fence:3'));
+    const position = first.position?.() ?? -1;
+    expect(position).toBeGreaterThan(0);
+    // Published after the recorded position (a crash before the next save): already handled here.
+    await first.publish('device.status', statusMsg(35, 'self'));
+    await first.close();
+    // While it is down: another node's messages, and (a stale copy of) its own published before the stop.
+    await other.publish('device.status', statusMsg(4, 'other'));
+    await other.publish('device.status', statusMsg(5, 'other'));
+    // On hold until started: the replay waits for the subscribers wired after opening.
+    const again = await openNatsBus({ url: URL, prefix: p, origin: 'serving.test', resumeAfter: position, holdUntilStarted: true, onListenerError: () => undefined });
+    open.push(again);
+    await new Promise((r) => setTimeout(r, 200));
+    const seenAgain: Array<[string, boolean]> = [];
+    again.subscribe('device.status', (m, d) => void seenAgain.push([`${m.device}:${m.at}`, d.remote]));
+    expect(again.position?.()).toBe(position);
+    again.start?.();
+    await fence(p, 6);
+    await until(() => expect(seenAgain.map(([m]) => m)).toContain('fence:6'));
+    expect(seenAgain).toEqual([
+      ['other:4', true],
+      ['other:5', true],
+      ['fence:6', true],
+    ]);
+    // The same position under another origin: the message of 'self' is someone else's there.
+    const stranger = await openNatsBus({ url: URL, prefix: p, resumeAfter: position, onListenerError: () => undefined });
+    open.push(stranger);
+    const seenStranger: string[] = [];
+    stranger.subscribe('device.status', (m) => void seenStranger.push(`${m.device}:${m.at}`));
+    await until(() => expect(seenStranger).toEqual(['self:35', 'other:4', 'other:5', 'fence:6']));
+    // A bus without a position hears only what comes after it opened.
+    const fresh = await bus(p);
+    const seenFresh: string[] = [];
+    fresh.subscribe('device.status', (m) => void seenFresh.push(m.device));
+    await fence(p, 7);
+    await until(() => expect(seenFresh).toEqual(['fence']));
+  });
+
+  it('says when the position it resumes from is gone from the stream, and reads what is left', () => {
+    const warnings: string[] = [];
+    const warn = (m: string) => void warnings.push(m);
+    expect(startSeq(1, 10, undefined, warn)).toBe(11);
+    expect(startSeq(1, 10, 4, warn)).toBe(5);
+    expect(startSeq(1, 10, 10, warn)).toBe(11);
+    expect(warnings).toEqual([]);
+    // Retention dropped 6..9 before they were read.
+    expect(startSeq(10, 20, 5, warn)).toBe(10);
+    expect(warnings.pop()).toMatch(/4 messages published since position 5 were dropped/);
+    // The stream was recreated (its sequence restarted below the position).
+    expect(startSeq(1, 3, 50, warn)).toBe(1);
+    expect(startSeq(0, 0, 50, warn)).toBe(1);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/stream was recreated/);
   });
 
   it('has stored a message in the stream by the time publish resolves', async () => {

@@ -48,6 +48,22 @@ export interface NatsBusOptions {
   readonly maxAgeMs?: number;
   /** Largest stream on disk, bytes (default 2 GiB); the oldest messages go first. */
   readonly maxBytes?: number;
+  /**
+   * This bus's origin id, stable across restarts for a process that resumes (`resumeAfter`): its
+   * own messages then stay its own when they come back in the replay. Default: a random id.
+   */
+  readonly origin?: string;
+  /**
+   * Stream position (`position()` of an earlier run) to read on from, so messages other nodes
+   * published while this process was down are delivered now. Default: only what is published
+   * from now on. Positions the stream no longer holds are skipped with a logged warning.
+   */
+  readonly resumeAfter?: number;
+  /**
+   * Deliver other processes' messages only once `start()` is called (they wait in the stream), so
+   * a replay (`resumeAfter`) reaches subscribers that are still being wired. Default: at once.
+   */
+  readonly holdUntilStarted?: boolean;
 }
 
 export const DEFAULT_PREFIX = 'parapet';
@@ -142,17 +158,43 @@ export async function openNatsBus(opts: NatsBusOptions): Promise<Bus> {
     const jsm = await jetstreamManager(nc, { timeout: TIMEOUT_MS });
     const info = await ensureStream(jsm, stream, `${prefix}.>`, { maxAgeMs: opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS, maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES });
     const js = jetstream(nc, { timeout: TIMEOUT_MS });
-    // Start right after what the stream holds now: a bus hears what is published once it is open,
-    // and an explicit start keeps a consumer reset before its first message from replaying a day.
-    const consumer = await js.consumers.get(stream, { filter_subjects: `${prefix}.>`, opt_start_seq: info.state.last_seq + 1 });
+    // Start right after what the stream holds now (a bus hears what is published once it is open),
+    // or after a resumed position; an explicit start keeps a consumer reset before its first
+    // message from replaying a day.
+    const start = startSeq(info.state.first_seq, info.state.last_seq, opts.resumeAfter, (m) => log(`NATS bus: ${m}`));
+    const consumer = await js.consumers.get(stream, { filter_subjects: `${prefix}.>`, opt_start_seq: start });
     const messages = await consumer.consume();
-    const bus = new NatsBus(nc, js, consumer, messages, { prefix, stream, shown: target.shown, onListenerError: opts.onListenerError, log });
+    const bus = new NatsBus(nc, js, consumer, messages, {
+      prefix,
+      stream,
+      shown: target.shown,
+      onListenerError: opts.onListenerError,
+      log,
+      origin: opts.origin ?? nuid.next(),
+      position: start - 1,
+    });
+    if (opts.holdUntilStarted !== true) bus.start();
     watchConnection(nc, target.shown, log);
     return bus;
   } catch (err) {
     await nc.close().catch(() => undefined);
     throw new ParapetError('unavailable', `NATS at ${target.shown}: cannot set up JetStream stream ${stream}: ${reason(err, target)}`);
   }
+}
+
+/** The first stream sequence to read: after `resumeAfter` when the stream still holds it, else after its end. */
+export function startSeq(first: number, last: number, resumeAfter: number | undefined, warn: (m: string) => void): number {
+  if (resumeAfter === undefined) return last + 1;
+  if (resumeAfter > last) {
+    // The stream was recreated since: what it holds now was published after we stopped.
+    warn(`resume position ${resumeAfter} is past the stream's end (${last}): the stream was recreated; reading all it holds`);
+    return Math.max(1, first);
+  }
+  if (resumeAfter + 1 < first) {
+    warn(`${first - resumeAfter - 1} messages published since position ${resumeAfter} were dropped by the stream's retention before this node read them`);
+    return first;
+  }
+  return resumeAfter + 1;
 }
 
 /** Creates the stream, or brings an existing one to our subjects and retention (several nodes open at once). */
@@ -194,6 +236,9 @@ interface BusSetup {
   readonly shown: string;
   readonly onListenerError: (topic: string, err: unknown) => void;
   readonly log: (m: string) => void;
+  readonly origin: string;
+  /** The stream sequence before the first one read. */
+  readonly position: number;
 }
 
 /** Parts of a split message received so far, per origin (one origin's parts arrive in order). */
@@ -205,13 +250,15 @@ interface Joining {
 
 class NatsBus implements Bus {
   private readonly local: LocalHandlers;
-  private readonly origin = nuid.next();
+  private readonly origin: string;
+  /** Stream sequence of the last message read and handled (ours skipped, others' delivered). */
+  private handledSeq = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly joining = new Map<string, Joining>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
   private readonly partBytes: number;
-  private readonly reading: Promise<void>;
+  private reading: Promise<void> | null = null;
   private sent = 0;
   private closing: Promise<void> | null = null;
 
@@ -223,8 +270,9 @@ class NatsBus implements Bus {
     private readonly o: BusSetup,
   ) {
     this.local = new LocalHandlers(o.onListenerError);
+    this.origin = o.origin;
+    this.handledSeq = o.position;
     this.partBytes = Math.max(1_024, (nc.info?.max_payload ?? 1_048_576) - HEADER_ROOM);
-    this.reading = this.read();
   }
 
   publish<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void> {
@@ -250,6 +298,20 @@ class NatsBus implements Bus {
     return this.local.subscribe(topic, handler);
   }
 
+  /** Begins delivering other processes' messages (idempotent). */
+  start(): void {
+    this.reading ??= this.read();
+  }
+
+  /**
+   * Where this bus is in the stream: every message up to here was handled — another process's
+   * delivered to its subscribers (their handlers settled), this process's own handled when it
+   * was published. A process that restarts with `resumeAfter` set to it misses nothing.
+   */
+  position(): number {
+    return this.handledSeq;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -259,7 +321,7 @@ class NatsBus implements Bus {
     await Promise.allSettled([...this.inFlight]);
     // Messages already pulled are still delivered; then the consumer goes (it is ephemeral anyway).
     this.messages.stop();
-    await this.reading;
+    if (this.reading) await this.reading;
     this.local.clear();
     if (this.nc.isClosed()) return;
     await this.consumer.delete().catch(() => undefined);
@@ -302,6 +364,7 @@ class NatsBus implements Bus {
       for await (const m of this.messages) {
         const pending = this.receive(m);
         if (pending) await pending;
+        this.handledSeq = m.seq;
       }
     } catch (err) {
       if (!this.closing) this.o.log(`NATS bus: reading stream ${this.o.stream} stopped: ${err instanceof Error ? err.message : String(err)}`);
