@@ -20,6 +20,8 @@ export function registerHttpAudit(app: FastifyInstance, audit: AuditLog): void {
       return;
     }
     const presented = req.headers.authorization !== undefined || /(^|;\s*)(__Host-)?parapet_session=/.test(req.headers.cookie ?? '');
-    if (presented) audit.recordSafely({ actor: null, action: 'auth.failure', target: route, outcome: 'failure', detail: { ip: req.ip } });
+    // A 401 after the credential was accepted (a webhook's signature refused, bad_signature) names
+    // who sent it; a refused credential names no one.
+    if (presented) audit.recordSafely({ actor: req.principal, action: 'auth.failure', target: route, outcome: 'failure', detail: { ip: req.ip } });
   });
 }

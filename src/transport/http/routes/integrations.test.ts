@@ -324,6 +324,9 @@ describe('POST /integrations/unifi-access with a webhook secret (signed webhooks
     const before = (await signed.deps.audit.list({ action: 'auth.failure', limit: 100 })).length;
     expect((await send(JSON.stringify(dps('close')), { signature: signature('{}') })).status).toBe(401);
     await expect.poll(async () => (await signed.deps.audit.list({ action: 'auth.failure', limit: 100 })).length).toBe(before + 1);
+    // The bearer token was accepted: the entry names who sent the forged webhook.
+    const [latest] = await signed.deps.audit.list({ action: 'auth.failure', limit: 1 });
+    expect(latest?.actor).toMatch(/^token:/);
   });
 
   it('a forged "granted" unlock cannot excuse a forced door', async () => {
