@@ -13,6 +13,7 @@ import type { InvestigationService } from './privacy/investigations.js';
 import type { WifiAggregator } from './privacy/wifi.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { RulesRuntime } from './rules/runtime.js';
+import type { MetricSources } from './core/metric-sources.js';
 
 export interface HubDeps {
   readonly config: Readonly<Config>;
@@ -34,4 +35,6 @@ export interface HubDeps {
   readonly audit: AuditLog;
   /** Rules, alerts, watchlists and alert delivery (SPEC §2.1): `rules.alerts`, `rules.book`, `rules.watchlists`, `rules.webhooks`. */
   readonly rules: RulesRuntime;
+  /** `GET /metrics` lines of services started later (the DC-09 receiver …). */
+  readonly metrics: MetricSources;
 }

@@ -40,6 +40,7 @@ import { createMemoryAlertStore } from './store/memory/alerts.js';
 import { createSqliteAlertStore, type SqliteDatabase } from './store/sqlite/alerts.js';
 import { createRulesRuntime } from './rules/runtime.js';
 import { sealSafeEvent } from './core/event.js';
+import { MetricSources } from './core/metric-sources.js';
 import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
@@ -259,7 +260,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
       pipeline.record([record]).catch((err: unknown) => log.error({ err }, 'could not record a watchlist hit'));
     },
   });
-  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules };
+  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules, metrics: new MetricSources() };
   return {
     deps,
     async close() {

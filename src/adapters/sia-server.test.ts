@@ -128,6 +128,24 @@ describe('SIA DC-09 receiver over TCP', () => {
     }
   });
 
+  it('exports its counters on GET /metrics, by answer', async () => {
+    const scrape = async () => (await (await hub.api('/metrics')).text()).split('\n');
+    const sample = (lines: string[], outcome: string) => Number(lines.find((l) => l.startsWith(`parapet_sia_messages_total{outcome="${outcome}"} `))?.split(' ')[1]);
+    const before = await scrape();
+    expect(before).toContain('# TYPE parapet_sia_messages_total counter');
+    const p = await panel();
+    try {
+      const good = buildFrame('"ADM-CID"0003L0#1234[#1234|1113 00 004]').toString('latin1');
+      await p.send(Buffer.from(good.replace('1113', '1114'), 'latin1'));
+    } finally {
+      p.close();
+    }
+    const after = await scrape();
+    const nak = Object.keys(counts()).filter((o) => o.startsWith('nak_'));
+    expect(nak.reduce((n, o) => n + sample(after, o) - sample(before, o), 0)).toBe(1);
+    expect(sample(after, 'ack')).toBe(counts().ack);
+  });
+
   it('NAKs a message whose timestamp is too old (replay window)', async () => {
     const p = await panel();
     try {

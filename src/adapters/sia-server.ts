@@ -29,6 +29,7 @@ import { ingestAdapted, summary } from './ingest-adapted.js';
 import type { Dc09Key } from './sia-crypto.js';
 import { loadDc09Keys } from './sia-dc09-keys.js';
 import { MAX_BODY, ackFor, duhFor, nakAt, parseFrame, sealedAckFor, splitFrames } from './sia-dc09.js';
+import { counterLines } from '../core/metric-sources.js';
 
 export type SiaDeps = Pick<HubDeps, 'clock' | 'log' | 'pipeline'>;
 
@@ -120,7 +121,7 @@ export async function answerFrame(deps: SiaDeps, rx: SiaReceiver, frame: Buffer)
   return ack();
 }
 
-export async function startSiaServer(deps: SiaDeps, settings: Config['integrations']['sia']): Promise<SiaServer> {
+export async function startSiaServer(deps: SiaDeps & Pick<HubDeps, 'metrics'>, settings: Config['integrations']['sia']): Promise<SiaServer> {
   const rx: SiaReceiver = {
     accounts: new Map(Object.entries(settings.accounts).map(([acct, dev]) => [acct.toUpperCase(), dev])),
     keys: loadDc09Keys(settings, (msg) => deps.log.warn({ mod: 'sia' }, msg)),
@@ -191,12 +192,14 @@ export async function startSiaServer(deps: SiaDeps, settings: Config['integratio
   udp.on('error', (err) => deps.log.error({ mod: 'sia', err }, 'DC-09 UDP socket error'));
   const udpPort = udp.address().port;
   deps.log.info({ mod: 'sia', host: settings.host, tcp: tcpPort, udp: udpPort, accounts: rx.accounts.size, encrypted: rx.keys.size }, 'SIA DC-09 receiver listening');
+  const unregister = deps.metrics.add(() => counterLines('parapet_sia_messages_total', 'DC-09 messages received, by the answer given (ack, nak_*, duh_*, unanswered).', 'outcome', rx.counts));
 
   return {
     tcpPort,
     udpPort,
     counts: rx.counts,
     async close() {
+      unregister();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
       await new Promise<void>((resolve) => udp.close(() => resolve()));
