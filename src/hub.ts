@@ -423,6 +423,10 @@ async function startIngestNode(opts: HubOptions, tls: Awaited<ReturnType<typeof 
   }
   const offline = await openOffline(opts, { live: true, ingestNode: true });
   const { deps } = offline;
+  const notHere = [config.mqtt.enabled && 'the MQTT broker', config.integrations.sia.enabled && 'the SIA DC-09 receiver', config.integrations.frigate.enabled && 'the Frigate bridge'].filter(
+    (x): x is string => typeof x === 'string',
+  );
+  if (notHere.length > 0) deps.log.warn({ mod: 'node' }, `ingest node: ${notHere.join(', ')} run on the serving node only; not started here`);
   if (tls) deps.log.info({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   // Devices registered through the serving node (or offline) become known here at the next sync.
   deps.registry.startSyncing(config.registry.status_sweep_ms, (err) => deps.log.error({ err }, 'device registry sync failed'));
@@ -454,7 +458,7 @@ async function startIngestNode(opts: HubOptions, tls: Awaited<ReturnType<typeof 
   }
   const addr = app.server.address() as AddressInfo;
   const httpApp = app;
-  deps.log.info({ mod: 'node' }, 'ingest node: serving POST /api/v1/events and the integration webhooks');
+  deps.log.info({ mod: 'node' }, 'ingest node: serving POST /api/v1/events, the integration webhooks and /metrics');
   return {
     deps,
     httpUrl: `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,

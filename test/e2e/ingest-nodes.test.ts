@@ -164,7 +164,7 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
     expect(JSON.stringify(r.body)).not.toContain('aa:bb');
   });
 
-  it('serves nothing but ingest: other routes answer 421 after authentication, and need a credential first', async () => {
+  it('serves nothing but ingest and its metrics: other routes answer 421 after authentication, and need a credential first', async () => {
     const get = (path: string, token?: string) => fetch(`${node.httpUrl}/api/v1${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
     for (const path of ['/alerts', '/devices', '/events', '/rules']) {
@@ -172,6 +172,10 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
       const res = await get(path, serving.adminToken);
       expect([res.status, await res.json()]).toEqual([421, expect.objectContaining({ error: 'wrong_node' })]);
     }
+    // Its own metrics, for scraping each node: what this node accepted.
+    const metrics = await get('/metrics', serving.adminToken);
+    expect(metrics.status).toBe(200);
+    expect(Number(/^parapet_events_accepted_total (\d+)$/m.exec(await metrics.text())?.[1])).toBeGreaterThan(0);
     // The role check comes first, as on the serving node: an ingest token may not read alerts anywhere.
     expect((await get('/alerts', serving.ingestToken)).status).toBe(403);
     const login = await fetch(`${node.httpUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: 'x' }) });

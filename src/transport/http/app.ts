@@ -37,8 +37,9 @@ export interface HttpAppOptions {
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
   /**
    * An ingest node (config `node.role: ingest`, docs/scale-out.md): only routes whose action is
-   * `events.ingest` (`POST /events`, the integration webhooks) are served; every other API route
-   * still authenticates and checks the role as anywhere, then answers 421 `wrong_node`.
+   * `events.ingest` (`POST /events`, the integration webhooks) and `GET /metrics` are served; every
+   * other API route still authenticates and checks the role as anywhere, then answers 421
+   * `wrong_node`.
    */
   readonly ingestOnly?: boolean;
 }
@@ -189,14 +190,17 @@ interface MutableRoute {
   url?: string;
 }
 
+/** What an ingest node serves: ingest, and its own metrics (each node is scraped on its own). */
+const INGEST_NODE_ACTIONS = new Set(['events.ingest', 'metrics.read']);
+
 function keepIngestOnly(route: MutableRoute): void {
-  if (route.config?.action === 'events.ingest' || route.url?.endsWith('/healthz')) return;
+  if (INGEST_NODE_ACTIONS.has(route.config?.action ?? '') || route.url?.endsWith('/healthz')) return;
   // No schema or route hooks run before the answer: nothing of this request is read.
   delete route.schema;
   delete route.preValidation;
   delete route.preHandler;
   route.handler = async () => {
-    throw new ParapetError('wrong_node', 'this is an ingest node: it takes events (POST /api/v1/events and the integration webhooks) only; use the serving node for the rest of the API');
+    throw new ParapetError('wrong_node', 'this is an ingest node: it takes events (POST /api/v1/events and the integration webhooks) and serves its own /metrics only; use the serving node for the rest of the API');
   };
 }
 
