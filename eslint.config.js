@@ -1,4 +1,4 @@
-// Type-aware lint (STYLE §15). Import directions: only src/hub.ts (and tests/bench) may import a
+// Type-aware lint (STYLE §15). Import directions: only src/hub.ts and its adapter pickers (src/hub-adapters.ts; tests/bench) may import a
 // concrete store or bus adapter.
 import tseslint from 'typescript-eslint';
 
@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/hub.ts', 'src/**/*.test.ts', 'src/**/*.contract.ts', 'src/store/**', 'src/bus/**'],
+    ignores: ['src/hub.ts', 'src/hub-adapters.ts', 'src/**/*.test.ts', 'src/**/*.contract.ts', 'src/store/**', 'src/bus/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,41 +3,34 @@
  * The only module that picks concrete store and bus adapters and the only one (with the CLI entry)
  * that sees the environment.
  */
-import { mkdirSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, chmodSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { createLogger, type Logger } from './core/log.js';
 import { ParapetError } from './core/errors.js';
-import type { Store } from './store/store.js';
-import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory/memory-bus.js';
-import { createMemoryStore } from './store/memory/memory-store.js';
+import { saveBusPosition } from './bus/bus-position.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createPipeline, statusEvents } from './ingest/pipeline.js';
 import { AuthService } from './auth/auth-service.js';
 import { createPseudonymiser } from './privacy/pseudonymiser.js';
-import { deriveStoreKey, loadMasterKey } from './privacy/master-key.js';
+import { loadMasterKey } from './privacy/master-key.js';
 import { Keyring } from './privacy/keyring.js';
 import { InvestigationService } from './privacy/investigations.js';
 import { purgeAudit, startPurgeScheduler } from './privacy/retention.js';
 import { WifiAggregator, startWifiFlusher, wifiCountEvents } from './privacy/wifi.js';
 import { retentionByKind } from './privacy/retention-policy.js';
 import { buildHttpApp } from './transport/http/app.js';
+import { listen } from './transport/http/listen.js';
 import { registerDashboard } from './transport/http/static.js';
 import { startMqttBroker, type MqttBroker } from './transport/mqtt/broker.js';
 import type { HubDeps } from './hub-deps.js';
+import { openAlertStore, openAuditStore, openBus, openStore, type OpenMode } from './hub-adapters.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { AuditLog } from './audit/audit-log.js';
 import { createAuditSigner } from './audit/signing.js';
-import type { AuditStore } from './store/audit.js';
-import { createMemoryAuditStore } from './store/memory/audit.js';
-import { createSqliteAuditStore, type SqliteAuditDatabase } from './store/sqlite/audit.js';
-import type { AlertStore } from './store/alerts.js';
-import { createMemoryAlertStore } from './store/memory/alerts.js';
-import { createSqliteAlertStore, type SqliteDatabase } from './store/sqlite/alerts.js';
 import { createRulesRuntime } from './rules/runtime.js';
 import { sealSafeEvent } from './core/event.js';
 import { MetricSources } from './core/metric-sources.js';
@@ -45,7 +38,6 @@ import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
 import { startIntegrations, type Integrations } from './adapters/integrations.js';
-import { readFileSync } from 'node:fs';
 
 export type { HubDeps };
 
@@ -59,16 +51,6 @@ export interface HubOptions {
   readonly configFile?: string;
 }
 
-/** What openOffline builds for: offline CLI commands keep their bus in-process. */
-interface OpenMode {
-  /** A running hub: the configured bus (NATS for scale-out), shared with the other nodes. */
-  readonly live: boolean;
-  /**
-   * An ingest node (config `node.role: ingest`, docs/scale-out.md): no serving lease, no status
-   * announcements, rule services detached from the bus.
-   */
-  readonly ingestNode?: boolean;
-}
 
 export interface OfflineHub {
   readonly deps: HubDeps;
@@ -90,55 +72,6 @@ export interface Hub extends OfflineHub {
 
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
-}
-
-async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logger, mode: OpenMode): Promise<Store> {
-  switch (config.store.kind) {
-    case 'memory':
-      return createMemoryStore();
-    case 'sqlite': {
-      // Loaded on demand: the native module is not needed by memory-store runs.
-      const { openSqliteStore } = await import('./store/sqlite/sqlite-store.js');
-      return openSqliteStore({ file: join(config.data_dir, 'parapet.db'), key: deriveStoreKey(masterKey), log: (m: string) => log.info({ mod: 'store' }, m) });
-    }
-    case 'postgres': {
-      if (!config.store.postgres_url) throw new ParapetError('invalid_config', 'store.kind postgres needs store.postgres_url (PARAPET_STORE_POSTGRES_URL)');
-      const { openPostgresStore } = await import('./store/postgres/pg-store.js');
-      return openPostgresStore({
-        url: config.store.postgres_url,
-        schema: config.store.postgres_schema,
-        serving: mode.live && mode.ingestNode !== true,
-        log: (m: string) => log.info({ mod: 'store' }, m),
-      });
-    }
-  }
-}
-
-/** Where the serving node keeps its position in the shared stream (kv; bus.position). */
-export const busPositionKey = (prefix: string): string => `bus/position/${prefix}`;
-
-async function openBus(config: Readonly<Config>, log: Logger, mode: OpenMode, store: Store): Promise<Bus> {
-  const onListenerError = (topic: string, err: unknown) => log.error({ topic, err }, 'bus listener failed');
-  if (config.bus.kind !== 'nats' || !mode.live) return new MemoryBus(onListenerError);
-  if (!config.bus.nats_url) throw new ParapetError('invalid_config', 'bus.kind nats needs bus.nats_url (PARAPET_BUS_NATS_URL)');
-  // The serving node resumes where it stopped, so what ingest nodes committed meanwhile still
-  // reaches its rules and registry (at least once: a few messages after the last saved position
-  // may be handled twice). Its origin is stable for that: the one serving node of the schema.
-  const serving = mode.ingestNode !== true;
-  const resumeAfter = serving ? await store.kv.get<number>(busPositionKey(config.bus.nats_prefix)) : null;
-  const { openNatsBus } = await import('./bus/nats/nats-bus.js');
-  return openNatsBus({
-    url: config.bus.nats_url,
-    prefix: config.bus.nats_prefix,
-    maxAgeMs: config.bus.nats_retention_minutes * 60_000,
-    maxBytes: config.bus.nats_max_bytes,
-    ...(serving ? { origin: `serving.${config.store.postgres_schema}` } : {}),
-    ...(typeof resumeAfter === 'number' ? { resumeAfter } : {}),
-    // The replay waits until the serving node's subscribers are wired (startHub calls bus.start()).
-    holdUntilStarted: serving,
-    onListenerError,
-    log: (m) => log.warn({ mod: 'bus' }, m),
-  });
 }
 
 /** Builds every service on a data dir without opening listeners (offline CLI commands). */
@@ -289,7 +222,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const { deps } = offline;
   // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
   const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));
-  const busPosition = saveBusPosition(deps);
+  const busPosition = saveBusPosition(deps.bus, deps.store.kv, config.bus.nats_prefix, (err) => deps.log.warn({ mod: 'bus', err }, 'could not record the bus position'));
   deps.audit.startCheckpointTimer(60_000);
   if (tls) deps.log[tls.createdCa ? 'warn' : 'info']({ mod: 'tls', fingerprint: tls.fingerprint, ca: tls.caFile }, `TLS on; CA SHA-256 fingerprint ${tls.fingerprint}`);
   const firstAdmin = await deps.auth.bootstrapAdmin();
@@ -377,36 +310,6 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   };
 }
 
-/** How often the serving node records its position in the shared stream. */
-const BUS_POSITION_SAVE_MS = 1_000;
-
-/** Saves the bus position (a shared bus only) every second and once more when stopped. */
-function saveBusPosition(deps: HubDeps): { stop(): Promise<void> } {
-  const position = deps.bus.position?.bind(deps.bus);
-  if (!position) return { stop: async () => undefined };
-  const key = busPositionKey(deps.config.bus.nats_prefix);
-  let saved = position();
-  let saving: Promise<void> = Promise.resolve();
-  const save = () => {
-    const now = position();
-    if (now === saved) return saving;
-    saving = deps.store.kv.set(key, now).then(
-      () => void (saved = now),
-      (err: unknown) => deps.log.warn({ mod: 'bus', err }, 'could not record the bus position'),
-    );
-    return saving;
-  };
-  const timer = setInterval(() => void save(), BUS_POSITION_SAVE_MS);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await saving;
-      await save();
-    },
-  };
-}
-
 /** How often an ingest node re-reads epoch keys (new ones made elsewhere, destroyed ones dropped). */
 const KEY_REFRESH_MS = 60_000;
 
@@ -473,58 +376,4 @@ async function startIngestNode(opts: HubOptions, tls: Awaited<ReturnType<typeof 
       await offline.close();
     },
   };
-}
-
-async function listen(app: FastifyInstance, host: string, port: number, flag: string): Promise<void> {
-  try {
-    await app.listen({ host, port });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new ParapetError('invalid_config', `port ${port} on ${host} is already in use; choose another with ${flag}`);
-    if (code === 'EACCES') throw new ParapetError('invalid_config', `not allowed to listen on ${host}:${port}; choose another port with ${flag}`);
-    throw err;
-  }
-}
-
-/** A PostgreSQL store exposes its pool and schema, so its sections share them. */
-function postgresOf(store: Store): { readonly pool: import('pg').Pool; readonly schema: string } {
-  const pg = store as Store & { readonly pool?: import('pg').Pool; readonly schema?: string };
-  if (!pg.pool || !pg.schema) throw new ParapetError('internal', 'the PostgreSQL store does not expose its pool and schema for its sections');
-  return { pool: pg.pool, schema: pg.schema };
-}
-
-/** The audit section (SPEC §5.7) beside the store it belongs to: SQLite shares the store's keyed handle, PostgreSQL its pool. */
-async function openAuditStore(config: Readonly<Config>, store: Store): Promise<AuditStore> {
-  switch (config.store.kind) {
-    case 'memory':
-      return createMemoryAuditStore();
-    case 'postgres': {
-      const { pool, schema } = postgresOf(store);
-      const { createPostgresAuditStore } = await import('./store/postgres/audit.js');
-      return createPostgresAuditStore(pool, schema);
-    }
-    case 'sqlite': {
-      const db = (store as Store & { readonly db?: SqliteAuditDatabase }).db;
-      if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the audit section');
-      return createSqliteAuditStore(db);
-    }
-  }
-}
-
-/** The alerts section (SPEC §2.1) beside its store, like the audit section. */
-async function openAlertStore(config: Readonly<Config>, store: Store): Promise<AlertStore> {
-  switch (config.store.kind) {
-    case 'memory':
-      return createMemoryAlertStore();
-    case 'postgres': {
-      const { pool, schema } = postgresOf(store);
-      const { createPostgresAlertStore } = await import('./store/postgres/alerts.js');
-      return createPostgresAlertStore(pool, schema);
-    }
-    case 'sqlite': {
-      const db = (store as Store & { readonly db?: SqliteDatabase }).db;
-      if (!db) throw new ParapetError('internal', 'the SQLite store does not expose its handle (db) for the alerts section');
-      return createSqliteAlertStore(db);
-    }
-  }
 }

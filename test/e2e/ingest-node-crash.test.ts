@@ -5,22 +5,17 @@
  * node, each one is a duplicate of (device, id).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'parapet.js');
-const PG_URL = 'postgres://root@127.0.0.1:5432/test';
-const NATS_URL = 'nats://127.0.0.1:4222';
-const schema = `e2e_${randomBytes(6).toString('hex')}`;
-const prefix = `e2e_${randomBytes(6).toString('hex')}`;
+const names = scaleOutNames();
+const { schema, prefix } = names;
 const dataDir = tempDir('parapet-node-crash-');
 let child: ChildProcessWithoutNullStreams | null = null;
 let serving: TestHub | null = null;
@@ -28,13 +23,7 @@ let serving: TestHub | null = null;
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await serving?.close();
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
-  const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(`${prefix}_bus`).catch(() => false);
-  await nc.close();
+  await dropScaleOut(names);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -7,21 +7,16 @@
  * resumes the shared stream and alerts on what was ingested meanwhile; the ingest node serves
  * nothing but ingest, and refuses what it cannot do correctly (docs/scale-out.md).
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import pg from 'pg';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
 import { startHub, type Hub } from '../../src/hub.js';
 import { createLogger } from '../../src/core/log.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
 
-const PG_URL = 'postgres://root@127.0.0.1:5432/test';
-const NATS_URL = 'nats://127.0.0.1:4222';
-const schema = `e2e_${randomBytes(6).toString('hex')}`;
-const prefix = `e2e_${randomBytes(6).toString('hex')}`;
+const names = scaleOutNames();
+const { schema, prefix } = names;
 // One data dir: the nodes of one deployment share the master key (here its key file).
 const dataDir = tempDir('parapet-nodes-');
 
@@ -80,13 +75,7 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
   afterAll(async () => {
     await node?.close();
     await serving?.close();
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(`${prefix}_bus`).catch(() => false);
-    await nc.close();
+    await dropScaleOut(names);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

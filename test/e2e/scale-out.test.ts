@@ -5,7 +5,6 @@
  * restart, and holds the schema's serving lease so a second serving node is refused with a clear
  * message while offline commands still work (docs/scale-out.md).
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
@@ -15,11 +14,10 @@ import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
 import { openOffline, startHub } from '../../src/hub.js';
 import { createLogger } from '../../src/core/log.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
 
-const PG_URL = 'postgres://root@127.0.0.1:5432/test';
-const NATS_URL = 'nats://127.0.0.1:4222';
-const schema = `e2e_${randomBytes(6).toString('hex')}`;
-const prefix = `e2e_${randomBytes(6).toString('hex')}`;
+const names = scaleOutNames();
+const { schema, prefix } = names;
 const dataDir = tempDir('parapet-scale-');
 
 const overrides: ConfigOverrides = {
@@ -33,13 +31,7 @@ const overrides: ConfigOverrides = {
 const iso = () => new Date().toISOString();
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await c.end();
-  const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(`${prefix}_bus`).catch(() => false);
-  await nc.close();
+  await dropScaleOut(names);
   rmSync(dataDir, { recursive: true, force: true });
 });
 

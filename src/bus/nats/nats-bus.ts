@@ -31,6 +31,9 @@ import {
 import { ParapetError } from '../../core/errors.js';
 import { REMOTE_DELIVERY, type Bus, type BusHandler, type BusTopic, type BusTopics } from '../bus.js';
 import { LocalHandlers } from '../local-handlers.js';
+import { parseTarget, reason, startSeq } from './nats-target.js';
+
+export { startSeq } from './nats-target.js';
 
 export interface NatsBusOptions {
   /** `nats://[user:pass@ | token@]host:port` (or `tls://…`); several comma-separated for a cluster. */
@@ -85,52 +88,6 @@ const PREFIX_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const streamName = (prefix: string): string => `${prefix}_bus`;
 
-interface Target {
-  readonly servers: string[];
-  /** host:port list for messages: never the credentials. */
-  readonly shown: string;
-  readonly user?: string;
-  readonly pass?: string;
-  readonly token?: string;
-  readonly tls: boolean;
-}
-
-/** Splits credentials out of the URL: the client takes them as options, and messages must not show them. */
-function parseTarget(url: string): Target {
-  const servers: string[] = [];
-  let user: string | undefined;
-  let pass: string | undefined;
-  let tls = false;
-  for (const raw of url.split(',')) {
-    const entry = raw.trim();
-    let u: URL;
-    try {
-      u = new URL(entry.includes('://') ? entry : `nats://${entry}`);
-    } catch {
-      throw new ParapetError('invalid_config', 'bus.nats_url is not a NATS URL (nats://host:port)');
-    }
-    if ((u.protocol !== 'nats:' && u.protocol !== 'tls:') || !u.hostname) {
-      throw new ParapetError('invalid_config', 'bus.nats_url is not a NATS URL (nats://host:port)');
-    }
-    if (u.protocol === 'tls:') tls = true;
-    if (u.username && user === undefined) {
-      user = decodeURIComponent(u.username);
-      if (u.password) pass = decodeURIComponent(u.password);
-    }
-    servers.push(`${u.hostname}:${u.port || '4222'}`);
-  }
-  const shown = servers.join(', ');
-  // `nats://secret@host` carries a token, `nats://user:pass@host` a user and password.
-  if (user !== undefined && pass === undefined) return { servers, shown, token: user, tls };
-  return { servers, shown, ...(user !== undefined ? { user, pass } : {}), tls };
-}
-
-function reason(err: unknown, t: Target): string {
-  let text = err instanceof Error ? err.message : String(err);
-  for (const secret of [t.pass, t.token]) if (secret) text = text.split(secret).join('***');
-  return text;
-}
-
 export async function openNatsBus(opts: NatsBusOptions): Promise<Bus> {
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   if (!PREFIX_PATTERN.test(prefix)) {
@@ -180,21 +137,6 @@ export async function openNatsBus(opts: NatsBusOptions): Promise<Bus> {
     await nc.close().catch(() => undefined);
     throw new ParapetError('unavailable', `NATS at ${target.shown}: cannot set up JetStream stream ${stream}: ${reason(err, target)}`);
   }
-}
-
-/** The first stream sequence to read: after `resumeAfter` when the stream still holds it, else after its end. */
-export function startSeq(first: number, last: number, resumeAfter: number | undefined, warn: (m: string) => void): number {
-  if (resumeAfter === undefined) return last + 1;
-  if (resumeAfter > last) {
-    // The stream was recreated since: what it holds now was published after we stopped.
-    warn(`resume position ${resumeAfter} is past the stream's end (${last}): the stream was recreated; reading all it holds`);
-    return Math.max(1, first);
-  }
-  if (resumeAfter + 1 < first) {
-    warn(`${first - resumeAfter - 1} messages published since position ${resumeAfter} were dropped by the stream's retention before this node read them`);
-    return first;
-  }
-  return resumeAfter + 1;
 }
 
 /** Creates the stream, or brings an existing one to our subjects and retention (several nodes open at once). */

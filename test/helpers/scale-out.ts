@@ -1,0 +1,24 @@
+/** Test helpers for SPEC §7 on this machine's real PostgreSQL and NATS JetStream. */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+
+export const PG_URL = 'postgres://root@127.0.0.1:5432/test';
+export const NATS_URL = 'nats://127.0.0.1:4222';
+
+/** A schema and a bus prefix of the test's own, so test files running at once never meet. */
+export function scaleOutNames(): { readonly schema: string; readonly prefix: string } {
+  return { schema: `e2e_${randomBytes(6).toString('hex')}`, prefix: `e2e_${randomBytes(6).toString('hex')}` };
+}
+
+/** Drops what a test made: its schema and its bus stream. */
+export async function dropScaleOut(names: { readonly schema: string; readonly prefix: string }): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${names.schema} CASCADE`);
+  await c.end();
+  const nc = await connect({ servers: NATS_URL });
+  await (await jetstreamManager(nc)).streams.delete(`${names.prefix}_bus`).catch(() => false);
+  await nc.close();
+}
