@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
-import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'parapet.js');
@@ -64,12 +64,7 @@ interface Sent {
 
 describe('an ingest node killed mid-ingest (SPEC §7)', () => {
   it('loses no event it acknowledged', async () => {
-    serving = await startTestHub({
-      data_dir: dataDir,
-      store: { kind: 'postgres', postgres_url: PG_URL, postgres_schema: schema },
-      bus: { kind: 'nats', nats_url: NATS_URL, nats_prefix: prefix },
-      guard: { allow_unsafe: true },
-    });
+    serving = await startTestHub(scaleOutOverrides(names, dataDir));
     const hub = serving;
     const devices = Array.from({ length: 20 }, (_, i) => `cam-${i}`);
     for (const id of devices) {

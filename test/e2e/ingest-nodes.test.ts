@@ -13,21 +13,13 @@ import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
 import { startHub, type Hub } from '../../src/hub.js';
 import { createLogger } from '../../src/core/log.js';
-import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
+import { dropScaleOut, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
 
 const names = scaleOutNames();
-const { schema, prefix } = names;
 // One data dir: the nodes of one deployment share the master key (here its key file).
 const dataDir = tempDir('parapet-nodes-');
 
-const shared: ConfigOverrides = {
-  data_dir: dataDir,
-  store: { kind: 'postgres', postgres_url: PG_URL, postgres_schema: schema },
-  bus: { kind: 'nats', nats_url: NATS_URL, nats_prefix: prefix },
-  registry: { status_sweep_ms: 100 },
-  // This machine's PostgreSQL (trust auth) and NATS (no auth) fail the leak guard on purpose.
-  guard: { allow_unsafe: true },
-};
+const shared: ConfigOverrides = { ...scaleOutOverrides(names, dataDir), registry: { status_sweep_ms: 100 } };
 
 async function startIngestNode(extra: ConfigOverrides = {}): Promise<Hub> {
   const config = testConfig({ ...shared, http: { port: 0 }, mqtt: { port: 0, enabled: false }, log: { level: 'silent' }, node: { role: 'ingest' }, ...extra });

@@ -14,19 +14,13 @@ import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
 import { openOffline, startHub } from '../../src/hub.js';
 import { createLogger } from '../../src/core/log.js';
-import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames } from '../helpers/scale-out.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
 
 const names = scaleOutNames();
 const { schema, prefix } = names;
 const dataDir = tempDir('parapet-scale-');
 
-const overrides: ConfigOverrides = {
-  data_dir: dataDir,
-  store: { kind: 'postgres', postgres_url: PG_URL, postgres_schema: schema },
-  bus: { kind: 'nats', nats_url: NATS_URL, nats_prefix: prefix },
-  // This machine's PostgreSQL (trust auth) and NATS (no auth) fail the leak guard on purpose.
-  guard: { allow_unsafe: true },
-};
+const overrides: ConfigOverrides = scaleOutOverrides(names, dataDir);
 
 const iso = () => new Date().toISOString();
 

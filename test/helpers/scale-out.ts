@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import type { ConfigOverrides } from '../../src/config/load.js';
 
 export const PG_URL = 'postgres://root@127.0.0.1:5432/test';
 export const NATS_URL = 'nats://127.0.0.1:4222';
@@ -10,6 +11,17 @@ export const NATS_URL = 'nats://127.0.0.1:4222';
 /** A schema and a bus prefix of the test's own, so test files running at once never meet. */
 export function scaleOutNames(): { readonly schema: string; readonly prefix: string } {
   return { schema: `e2e_${randomBytes(6).toString('hex')}`, prefix: `e2e_${randomBytes(6).toString('hex')}` };
+}
+
+/** A hub on the test's schema and bus prefix, in `dataDir` (nodes of one deployment share its master key). */
+export function scaleOutOverrides(names: { readonly schema: string; readonly prefix: string }, dataDir: string): ConfigOverrides {
+  return {
+    data_dir: dataDir,
+    store: { kind: 'postgres', postgres_url: PG_URL, postgres_schema: names.schema },
+    bus: { kind: 'nats', nats_url: NATS_URL, nats_prefix: names.prefix },
+    // This machine's PostgreSQL (trust auth) and NATS (no auth) fail the leak guard on purpose.
+    guard: { allow_unsafe: true },
+  };
 }
 
 /** Drops what a test made: its schema and its bus stream. */
