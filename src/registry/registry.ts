@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { normaliseDevice, type Device, type DeviceInput, type DeviceLiveness, type DeviceStatus, type DeviceView } from '../core/device.js';
 import type { SafeEvent } from '../core/event.js';
 import type { Bus, StoredSafeEvent } from '../bus/bus.js';
-import type { DeviceStore, LivenessUpdate } from '../store/store.js';
+import type { DeviceRecord, DeviceStore, LivenessUpdate } from '../store/store.js';
 import { deriveStatus } from './status.js';
 import { DeviceTable, type Entry } from './device-table.js';
 import type { Viewport, ViewportAnswer } from './viewport.js';
@@ -63,11 +63,7 @@ export class DeviceRegistry {
     // The revision first: a change committed while the list is read shows as a newer revision.
     this.knownRev = await this.opts.store.revision();
     const now = this.opts.clock.now();
-    for (const r of await this.opts.store.list()) {
-      const device: Device = { id: r.id, type: r.type, name: r.name, site: r.site, zone: r.zone, lat: r.lat, lon: r.lon, heartbeat_s: r.heartbeat_s };
-      const live: DeviceLiveness = { last_seen: r.last_seen, fault_since: r.fault_since, fault_code: r.fault_code };
-      this.entries.set(r.id, { device, live, status: deriveStatus(device, live, now) });
-    }
+    for (const r of await this.opts.store.list()) this.entries.set(r.id, entryOf(r, now));
   }
 
   /**
@@ -89,15 +85,14 @@ export class DeviceRegistry {
     const seen = new Set<string>();
     for (const r of records) {
       seen.add(r.id);
-      const device: Device = { id: r.id, type: r.type, name: r.name, site: r.site, zone: r.zone, lat: r.lat, lon: r.lon, heartbeat_s: r.heartbeat_s };
       const prev = this.entries.get(r.id);
-      if (prev) {
-        // The status is left for the sweep to re-derive and announce, as for any other change.
-        if (!sameDevice(prev.device, device)) prev.device = device;
+      if (!prev) {
+        this.entries.set(r.id, entryOf(r, now));
         continue;
       }
-      const live: DeviceLiveness = { last_seen: r.last_seen, fault_since: r.fault_since, fault_code: r.fault_code };
-      this.entries.set(r.id, { device, live, status: deriveStatus(device, live, now) });
+      // The status is left for the sweep to re-derive and announce, as for any other change.
+      const device = deviceOf(r);
+      if (!sameDevice(prev.device, device)) prev.device = device;
     }
     for (const id of [...this.entries.keys()]) if (!seen.has(id)) this.entries.delete(id);
     this.knownRev = rev;
@@ -209,11 +204,7 @@ export class DeviceRegistry {
       if (!entry) continue;
       // Another node's events may have been adopted meanwhile (observeRemote): last_seen never moves back.
       entry.live = { last_seen: later(entry.live.last_seen, u.last_seen), fault_since: u.fault_since, fault_code: u.fault_code };
-      const status = deriveStatus(entry.device, entry.live, now);
-      if (status !== entry.status) {
-        changes.push({ device: entry.device, status, previous: entry.status, at: now });
-        entry.status = status;
-      }
+      restatus(entry, now, changes);
     }
     await this.announce(changes);
   }
@@ -235,13 +226,7 @@ export class DeviceRegistry {
     }
     const now = this.opts.clock.now();
     const changes: StatusChange[] = [];
-    for (const entry of touched) {
-      const status = deriveStatus(entry.device, entry.live, now);
-      if (status !== entry.status) {
-        changes.push({ device: entry.device, status, previous: entry.status, at: now });
-        entry.status = status;
-      }
-    }
+    for (const entry of touched) restatus(entry, now, changes);
     await this.announce(changes);
   }
 
@@ -264,13 +249,7 @@ export class DeviceRegistry {
     // The viewport index moves expired devices offline here too, so no map query pays for a backlog.
     this.entries.index.advance(now);
     const changes: StatusChange[] = [];
-    for (const entry of this.entries.values()) {
-      const status = deriveStatus(entry.device, entry.live, now);
-      if (status !== entry.status) {
-        changes.push({ device: entry.device, status, previous: entry.status, at: now });
-        entry.status = status;
-      }
-    }
+    for (const entry of this.entries.values()) restatus(entry, now, changes);
     await this.announce(changes);
     return changes;
   }
@@ -332,4 +311,23 @@ function afterEvent(cur: DeviceLiveness, e: SafeEvent): DeviceLiveness {
 
 function later(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.max(a, b);
+}
+
+function deviceOf(r: DeviceRecord): Device {
+  return { id: r.id, type: r.type, name: r.name, site: r.site, zone: r.zone, lat: r.lat, lon: r.lon, heartbeat_s: r.heartbeat_s };
+}
+
+/** A registry entry for a stored device, with its stored liveness and the status they give now. */
+function entryOf(r: DeviceRecord, now: number): Entry {
+  const device = deviceOf(r);
+  const live: DeviceLiveness = { last_seen: r.last_seen, fault_since: r.fault_since, fault_code: r.fault_code };
+  return { device, live, status: deriveStatus(device, live, now) };
+}
+
+/** Re-derives an entry's status; a change is noted in `changes` for announcing. */
+function restatus(entry: Entry, now: number, changes: StatusChange[]): void {
+  const status = deriveStatus(entry.device, entry.live, now);
+  if (status === entry.status) return;
+  changes.push({ device: entry.device, status, previous: entry.status, at: now });
+  entry.status = status;
 }
