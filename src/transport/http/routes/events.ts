@@ -1,5 +1,8 @@
 /** POST /events (ingest), GET /events (search), GET /events/histogram — SPEC §3. */
 import Type from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import type { IngestPipeline } from '../../../ingest/pipeline.js';
+import type { Principal } from '../../../auth/principal.js';
 import { ParapetError } from '../../../core/errors.js';
 import type { IngestInput } from '../../../core/event.js';
 import { parseBoundedJson, parseNdjson, type JsonLimits } from '../../../ingest/json-guard.js';
@@ -26,6 +29,13 @@ export function decodeBody(body: unknown, contentType: string, limits: JsonLimit
   return { inputs: [{ item: parsed }], single: true };
 }
 
+/** Decodes the body and hands it to the pipeline; afterwards neither the body nor the inputs are reachable from the request. */
+function startIngest(req: FastifyRequest, pipeline: IngestPipeline, limits: JsonLimits, maxBatch: number, principal: Principal) {
+  const { inputs, single } = decodeBody(req.body, String(req.headers['content-type'] ?? ''), limits, maxBatch);
+  req.body = undefined;
+  return { count: inputs.length, single, pending: pipeline.ingest(inputs, { principal }) };
+}
+
 export const eventRoutes: RouteModule = (app, deps) => {
   const limits: JsonLimits = { maxDepth: deps.config.http.max_json_depth, maxString: deps.config.http.max_string_length };
 
@@ -41,11 +51,11 @@ export const eventRoutes: RouteModule = (app, deps) => {
     },
     async (req, reply) => {
       const principal = principalOf(req);
-      const { inputs, single } = decodeBody(req.body, String(req.headers['content-type'] ?? ''), limits, deps.config.http.max_batch);
-      // Only the count is needed after the commit: the decoded items are garbage once the
-      // pipeline has made its own events, and should not live (and be promoted) meanwhile.
-      const count = inputs.length;
-      const out = await deps.pipeline.ingest(inputs, { principal });
+      // Only the count is needed after the commit: the body and the decoded items are garbage once
+      // the pipeline has made its own events, and must not live (and be promoted) while the batch
+      // waits for its transaction — under load, many batches wait at once.
+      const { count, single, pending } = startIngest(req, deps.pipeline, limits, deps.config.http.max_batch, principal);
+      const out = await pending;
       const body = { accepted: out.accepted, duplicates: out.duplicates, rejected: out.rejected };
       const first = out.rejected[0];
       if (first && out.accepted === 0 && out.duplicates === 0 && (single || out.rejected.length === count)) {
