@@ -107,4 +107,29 @@ describe('sqlite audit section: sites', () => {
       expect(await store.query({ limit: 5, sites: ['harbour'] })).toEqual([]);
     });
   });
+
+  it('indexes entries by site, backfills a log made before the index, and keeps the index append-only', async () => {
+    await withDb(async (db) => {
+      // A log as session 3 made it: the sites column, no site index.
+      db.exec(`CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+        target TEXT, outcome TEXT NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, sites TEXT)`);
+      const first = sampleAuditEntry(null, { sites: ['harbour', 'market'] });
+      db.prepare('INSERT INTO audit_log VALUES (?,?,?,?,?,?,?,?,?,?)').run(first.seq, first.at, first.actor, first.action, first.target, first.outcome, JSON.stringify(first.detail), first.prev_hash, first.hash, JSON.stringify(first.sites));
+      const store = createSqliteAuditStore(db);
+      await store.append((h) => ({ entry: sampleAuditEntry(h, { sites: ['market'] }), checkpoint: null }));
+      await store.append((h) => ({ entry: sampleAuditEntry(h), checkpoint: null }));
+      expect(db.prepare('SELECT site, seq FROM audit_sites ORDER BY site, seq').all()).toEqual([
+        { site: 'harbour', seq: 1 },
+        { site: 'market', seq: 1 },
+        { site: 'market', seq: 2 },
+      ]);
+      expect((await store.query({ limit: 5, sites: ['harbour'] })).map((e) => e.seq)).toEqual([1]);
+      expect((await store.query({ limit: 5, sites: ['market'] })).map((e) => e.seq)).toEqual([2, 1]);
+      const plan = db.prepare("EXPLAIN QUERY PLAN SELECT seq FROM audit_log WHERE seq IN (SELECT seq FROM audit_sites WHERE site IN ('market')) ORDER BY seq DESC").all() as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join('\n')).toMatch(/audit_sites USING (PRIMARY KEY|COVERING INDEX)/);
+      expect(() => db.prepare("DELETE FROM audit_sites WHERE site = 'harbour'").run()).toThrow(/append-only/);
+      expect(() => db.prepare("UPDATE audit_sites SET site = 'x'").run()).toThrow(/append-only/);
+      expect(() => createSqliteAuditStore(db)).not.toThrow();
+    });
+  });
 });

@@ -7,6 +7,9 @@
  * The section migrates its own table (it is not in migrations.ts: on a new store the main schema is
  * made before the section exists): UPGRADES add what later versions need to a log made earlier,
  * each once, under the write lock. `sites` holds a JSON array of strings, NULL for a global entry.
+ * `audit_sites` (site, seq) indexes it — one row per site of an entry, written in the entry's
+ * transaction and append-only like the log — so a site-scoped auditor's query reads the entries of
+ * its sites instead of walking the whole log (PostgreSQL has a GIN index on its text[] instead).
  */
 import type { AuditAppend, AuditCheckpoint, AuditEntry, AuditHead, AuditOutcome, AuditQuery, AuditStore } from '../audit.js';
 
@@ -62,10 +65,24 @@ const UPGRADES: ReadonlyArray<{ readonly column: string; readonly sql: string }>
   { column: 'sites', sql: 'ALTER TABLE audit_log ADD COLUMN sites TEXT' },
 ];
 
+/** The site index and its backfill from the entries already logged (a log made before it). */
+const SITE_INDEX = `
+CREATE TABLE audit_sites (site TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (site, seq)) WITHOUT ROWID;
+INSERT OR IGNORE INTO audit_sites (site, seq)
+  SELECT s.value, l.seq FROM audit_log AS l, json_each(l.sites) AS s
+  WHERE l.sites IS NOT NULL AND json_valid(l.sites) AND json_type(l.sites) = 'array' AND s.type = 'text';
+CREATE TRIGGER audit_sites_no_update BEFORE UPDATE ON audit_sites
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_sites_no_delete BEFORE DELETE ON audit_sites
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`;
+
 function upgrade(db: SqliteAuditDatabase): void {
   const missing = (): string[] => {
     const have = new Set((db.prepare('PRAGMA table_info(audit_log)').all() as Array<{ name: string }>).map((c) => c.name));
-    return UPGRADES.filter((u) => !have.has(u.column)).map((u) => u.sql);
+    const steps = UPGRADES.filter((u) => !have.has(u.column)).map((u) => u.sql);
+    if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_sites'").get() === undefined) steps.push(SITE_INDEX);
+    return steps;
   };
   if (missing().length === 0) return;
   db.exec('BEGIN IMMEDIATE');
@@ -130,6 +147,7 @@ export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
   upgrade(db);
   const headStmt = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const insert = db.prepare(`INSERT INTO audit_log (${COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)`);
+  const insertSite = db.prepare('INSERT OR IGNORE INTO audit_sites (site, seq) VALUES (?, ?)');
   const insertCp = db.prepare('INSERT OR IGNORE INTO audit_checkpoints (seq, hash, at, signature, key_id) VALUES (?,?,?,?,?)');
   const scanStmt = db.prepare(`SELECT ${COLS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`);
   const cpStmt = db.prepare('SELECT seq, hash, at, signature, key_id FROM audit_checkpoints ORDER BY seq');
@@ -141,6 +159,7 @@ export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
   const tx = db.transaction((make: Maker) => {
     const { entry: e, checkpoint } = make(readHead());
     insert.run(e.seq, e.at, e.actor, e.action, e.target, e.outcome, e.detail === null ? null : JSON.stringify(e.detail), e.prev_hash, e.hash, e.sites.length > 0 ? JSON.stringify(e.sites) : null);
+    for (const site of e.sites) insertSite.run(site, e.seq);
     if (checkpoint) addCp(checkpoint);
     return e;
   });
@@ -166,13 +185,15 @@ export function createSqliteAuditStore(db: SqliteAuditDatabase): AuditStore {
       if (q.outcome !== undefined) add('outcome = ?', q.outcome);
       if (q.before !== undefined) add('seq < ?', q.before);
       if (q.sites !== undefined) {
-        // CASE, not AND: a hand-edited sites value that is not JSON must not fail the whole query.
+        // The site index finds the candidates; the row itself confirms them, so the row stays the
+        // authority. CASE, not AND: a hand-edited sites value that is not JSON must not fail the query.
+        const marks = q.sites.map(() => '?').join(',');
         where.push(
           q.sites.length === 0
             ? '0'
-            : `CASE WHEN json_valid(sites) THEN EXISTS (SELECT 1 FROM json_each(audit_log.sites) AS s WHERE s.value IN (${q.sites.map(() => '?').join(',')})) ELSE 0 END`,
+            : `seq IN (SELECT seq FROM audit_sites WHERE site IN (${marks})) AND CASE WHEN json_valid(sites) THEN EXISTS (SELECT 1 FROM json_each(audit_log.sites) AS s WHERE s.value IN (${marks})) ELSE 0 END`,
         );
-        params.push(...q.sites);
+        params.push(...q.sites, ...q.sites);
       }
       if (q.action !== undefined) {
         if (q.action.endsWith('.*')) {
