@@ -2,12 +2,14 @@
  * The ingest pipeline (STYLE §6, ARCHITECTURE.md): every transport hands it `IngestInput`s; each
  * item goes through the named stages and carries its own result, so valid members of a batch
  * survive rejected ones. Stages, in order:
- *   decode (transport) → refuse-prohibited → validate → resolve-device → pseudonymise/enrich →
- *   dedupe (within the batch; across batches in the store) → append (group commit).
+ *   decode (transport) → refuse-prohibited → validate → resolve-device → [wait for any epoch key
+ *   not yet stored: rare, keyring.ts `ensure`] → pseudonymise/enrich → dedupe (within the batch;
+ *   across batches in the store) → append (group commit).
  */
 import type { Clock } from '../core/clock.js';
 import { ParapetError, type ErrorCode } from '../core/errors.js';
-import { sealSafeEvent, type IngestInput, type SafeEvent } from '../core/event.js';
+import { sealSafeEvent, type IngestInput, type RawEvent, type SafeEvent } from '../core/event.js';
+import type { Device } from '../core/device.js';
 import type { Bus, StoredSafeEvent } from '../bus/bus.js';
 import type { Principal } from '../auth/principal.js';
 import type { Pseudonymiser } from '../privacy/pseudonymiser.js';
@@ -16,7 +18,7 @@ import type { DeviceRegistry, StatusChange } from '../registry/registry.js';
 import { refuseProhibited } from './stages/refuse-prohibited.js';
 import { validateItem } from './stages/validate.js';
 import { resolveDevice } from './stages/resolve-device.js';
-import { pseudonymiseEvent } from './stages/pseudonymise.js';
+import { keysPending, pseudonymiseEvent } from './stages/pseudonymise.js';
 import { Committer } from './stages/append.js';
 import { IngestMetrics } from './metrics.js';
 
@@ -96,18 +98,36 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
   const violation = (device: string, site: string, zone: string | null, field: string, now: number): SafeEvent =>
     sealSafeEvent({ id: null, ts: now, received_at: now, device, site, zone, kind: 'policy.violation', data: { field, rule: 'prohibited_attribute' } });
 
-  async function ingest(inputs: readonly IngestInput[], ctx: IngestContext): Promise<IngestOutcome> {
-    const now = o.clock.now();
-    const rejected: IngestRejection[] = [];
-    const seqs: Array<number | 'duplicate' | null> = new Array<number | 'duplicate' | null>(inputs.length).fill(null);
-    const safe: SafeEvent[] = [];
-    const safeIndex: number[] = [];
-    const violations: SafeEvent[] = [];
-    const diverted: SafeEvent[] = [];
-    // Ids seen in this batch, per device (no per-event key string to build and hash).
-    const seenIds = new Map<string, Set<string>>();
-    let duplicates = 0;
+  interface Checked {
+    readonly now: number;
+    readonly rejected: IngestRejection[];
+    readonly violations: SafeEvent[];
+    /** Valid items, in input order: their input index, event and device. */
+    readonly index: number[];
+    readonly raws: RawEvent[];
+    readonly devices: Device[];
+  }
 
+  interface Prepared {
+    readonly rejected: IngestRejection[];
+    readonly seqs: Array<number | 'duplicate' | null>;
+    readonly safe: SafeEvent[];
+    readonly safeIndex: number[];
+    readonly violations: SafeEvent[];
+    readonly diverted: SafeEvent[];
+    readonly duplicates: number;
+  }
+
+  const reject = (rejected: IngestRejection[], index: number, err: unknown): void => {
+    const e = err instanceof ParapetError ? err : new ParapetError('invalid_event', 'the event could not be processed');
+    if (!(err instanceof ParapetError)) o.onError('ingest-item', err);
+    rejected.push({ index, error: e.code, detail: e.detail });
+  };
+
+  /** Stages refuse-prohibited, validate and resolve-device, per item. */
+  function check(inputs: readonly IngestInput[], ctx: IngestContext): Checked {
+    const now = o.clock.now();
+    const c: Checked = { now, rejected: [], violations: [], index: [], raws: [], devices: [] };
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
       if (!input) continue;
@@ -120,7 +140,7 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
           const known = typeof dev === 'string' ? o.registry.get(dev) : undefined;
           const field = err instanceof ParapetError ? err.detail.replace(/^field (\S+).*$/, '$1') : 'unknown';
           metrics.policyViolations++;
-          if (known) violations.push(violation(known.id, known.site, known.zone, field, now));
+          if (known) c.violations.push(violation(known.id, known.site, known.zone, field, now));
           o.onViolation?.({ device: known ? known.id : null, field, principal: ctx.principal });
           throw err;
         }
@@ -130,8 +150,31 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
           retentionByKind: o.retentionByKind,
           ...(input.device !== undefined ? { device: input.device } : {}),
         });
-        const device = resolveDevice(raw.device, o.registry, ctx.principal);
-        const event = pseudonymiseEvent(raw, device, now, o.pseudonymiser);
+        c.devices.push(resolveDevice(raw.device, o.registry, ctx.principal));
+        c.raws.push(raw);
+        c.index.push(i);
+      } catch (err) {
+        reject(c.rejected, i, err);
+      }
+    }
+    return c;
+  }
+
+  /** Stages pseudonymise/enrich, in-batch dedupe and divert, per valid item. */
+  function finish(c: Checked, total: number): Prepared {
+    const { rejected } = c;
+    const seqs: Array<number | 'duplicate' | null> = new Array<number | 'duplicate' | null>(total).fill(null);
+    const safe: SafeEvent[] = [];
+    const safeIndex: number[] = [];
+    const diverted: SafeEvent[] = [];
+    // Ids seen in this batch, per device (no per-event key string to build and hash).
+    const seenIds = new Map<string, Set<string>>();
+    let duplicates = 0;
+    const checkedRejections = rejected.length;
+    for (let j = 0; j < c.raws.length; j++) {
+      const i = c.index[j] as number;
+      try {
+        const event = pseudonymiseEvent(c.raws[j] as RawEvent, c.devices[j] as Device, c.now, o.pseudonymiser);
         if (event.id !== null) {
           let ids = seenIds.get(event.device);
           if (!ids) seenIds.set(event.device, (ids = new Set()));
@@ -144,18 +187,40 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
         }
         if (o.divert?.(event)) {
           diverted.push(event);
-          seqs[i] = null;
           continue;
         }
         safe.push(event);
         safeIndex.push(i);
       } catch (err) {
-        const e = err instanceof ParapetError ? err : new ParapetError('invalid_event', 'the event could not be processed');
-        if (!(err instanceof ParapetError)) o.onError('ingest-item', err);
-        rejected.push({ index: i, error: e.code, detail: e.detail });
+        reject(rejected, i, err);
       }
     }
+    // Rejections stay in input order when both passes rejected something.
+    if (rejected.length > checkedRejections && checkedRejections > 0) rejected.sort((a, b) => a.index - b.index);
+    return { rejected, seqs, safe, safeIndex, violations: c.violations, diverted, duplicates };
+  }
 
+  /** Keys the valid items need that are not live yet (keyring.ts, `ensure`). */
+  function keyWaits(c: Checked): Promise<void>[] {
+    const waits: Promise<void>[] = [];
+    for (let j = 0; j < c.raws.length; j++) keysPending(c.raws[j] as RawEvent, c.devices[j] as Device, o.pseudonymiser, waits);
+    return waits;
+  }
+
+  // Not async itself: an async function keeps its parameters for its whole life, and `inputs`
+  // must not outlive `check` (under load many batches wait for their commit at once, and decoded
+  // inputs kept alive would be promoted to the old generation and grow the heap).
+  function ingest(inputs: readonly IngestInput[], ctx: IngestContext): Promise<IngestOutcome> {
+    const total = inputs.length;
+    const checked = check(inputs, ctx);
+    const waits = keyWaits(checked);
+    if (waits.length === 0) return commit(finish(checked, total));
+    return Promise.allSettled(waits).then(() => commit(finish(checked, total)));
+  }
+
+  async function commit(p: Prepared): Promise<IngestOutcome> {
+    const { rejected, seqs, safe, safeIndex, violations, diverted } = p;
+    let duplicates = p.duplicates;
     const pending: Promise<unknown>[] = [];
     if (violations.length) pending.push(committer.submit(violations));
     let accepted = diverted.length;

@@ -73,6 +73,24 @@ describe('Keyring', () => {
     expect(p2).toBe(p1);
   });
 
+  it('ensure: null for a live key or a refused time, one shared wait for a missing key, stored before it is used', async () => {
+    const { keyring, kv, events } = await setup();
+    keyring.keyFor('plate', { ts: T0, site: 'x' });
+    await keyring.flush();
+    expect(keyring.ensure('plate', { ts: T0, site: 'x' })).toBeNull();
+    expect(keyring.ensure('plate', { ts: T0 - 400 * DAY, site: 'x' })).toBeNull();
+    expect(keyring.ensure('plate', { ts: T0 + 3 * DAY, site: 'x' })).toBeNull();
+    const back = T0 - 2 * DAY;
+    const stored = (await kv.list(KEY_PREFIX)).length;
+    const first = keyring.ensure('plate', { ts: back, site: 'x' });
+    expect(first).not.toBeNull();
+    expect(keyring.ensure('plate', { ts: back + 1, site: 'y' })).toBe(first);
+    await first;
+    expect((await kv.list(KEY_PREFIX)).length).toBe(stored + 1);
+    expect(keyring.ensure('plate', { ts: back, site: 'x' })).toBeNull();
+    expect(events.filter((e) => e.action === 'key.created')).toHaveLength(2);
+  });
+
   it('refuses a master key that does not open the keyring', async () => {
     const { kv, clock, config } = await setup();
     await expect(Keyring.open({ master: randomBytes(32), kv, clock, config })).rejects.toMatchObject({ code: 'invalid_config' });

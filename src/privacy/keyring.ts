@@ -8,6 +8,12 @@
  * into memory when the keyring opens; a key created on demand is persisted in the background
  * (`flush()` awaits it). `prepare(now)` creates the current and next epoch keys ahead of use, so the
  * hot path normally never creates one.
+ *
+ * Ingest does not rely on that: before it pseudonymises, the pipeline asks `ensure` for every key a
+ * batch needs that is not live (an event time in an epoch nobody prepared, a new site's Wi-Fi key),
+ * and waits until that key is stored — its own, or the one another node stored first. So no event
+ * is ever pseudonymised with a key that then loses the insert-if-absent race to another node's and
+ * is thrown away, which would leave pseudonyms nobody can compute again (docs/scale-out.md).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { IdentifierClass } from '../core/kinds.js';
@@ -111,6 +117,8 @@ function open(wrapKey: Buffer, w: { iv: string; tag: string; ct: string }, ad: B
   return Buffer.concat([d.update(Buffer.from(w.ct, 'base64')), d.final()]);
 }
 
+const sameRecord = (a: { iv: string; ct: string }, b: { iv: string; ct: string }): boolean => a.ct === b.ct && a.iv === b.iv;
+
 const mismatch = (): ParapetError =>
   new ParapetError('invalid_config', 'the master key does not open the keyring in this data dir (wrong PARAPET_MASTER_KEY or key file?)');
 
@@ -122,6 +130,8 @@ function storageKey(idClass: IdentifierClass, start: number, site: string | null
 export class Keyring implements KeySource {
   private readonly live = new Map<string, LiveKey>();
   private readonly pending = new Set<Promise<void>>();
+  /** Keys being stored by `ensure`, by storage name. */
+  private readonly ensuring = new Map<string, Promise<void>>();
   private readonly wrapKey: Buffer;
   /** Per class, how long a key outlives its epoch, ms (computed once: keyFor runs per event). */
   private readonly retention: Readonly<Record<IdentifierClass, number>>;
@@ -191,17 +201,81 @@ export class Keyring implements KeySource {
     return idClass === 'mac' ? site : null;
   }
 
+  /** The last storage name built (most events of a batch share their class, epoch and site). */
+  private last: { idClass: IdentifierClass; start: number; site: string | null; name: string } | null = null;
+
+  private nameOf(idClass: IdentifierClass, start: number, site: string | null): string {
+    const l = this.last;
+    if (l !== null && l.start === start && l.idClass === idClass && l.site === site) return l.name;
+    const name = storageKey(idClass, start, site);
+    this.last = { idClass, start, site, name };
+    return name;
+  }
+
+  /** The epoch start of ts for a class, or the reason no key may exist for it. */
+  private epochOf(idClass: IdentifierClass, ts: number, now: number): number | ParapetError {
+    const start = Math.floor(ts / this.epochMs) * this.epochMs;
+    if (start + this.epochMs + this.retentionOf(idClass) <= now) {
+      // Never re-create a destroyed key: that time is outside retention (SPEC §4.2).
+      return new ParapetError('invalid_timestamp', `ts is outside the ${idClass} retention; its key is destroyed`);
+    }
+    if (start > now + this.epochMs) return new ParapetError('invalid_timestamp', 'ts is too far in the future');
+    return start;
+  }
+
+  /**
+   * Null when `keyFor(idClass, ctx)` can answer from memory now (or will refuse the time); else a
+   * promise that settles once the key is live and stored: made here and stored if absent, or, when
+   * another process stored one first, that one. Failures go to `onError` and settle the promise
+   * (keyFor then makes the key on demand, as before).
+   */
+  ensure(idClass: IdentifierClass, ctx: PseudonymContext): Promise<void> | null {
+    const now = this.o.clock.now();
+    const start = this.epochOf(idClass, ctx.ts, now);
+    if (typeof start !== 'number') return null;
+    const site = this.siteFor(idClass, ctx.site);
+    const name = this.nameOf(idClass, start, site);
+    if (this.live.has(name)) return null;
+    let p = this.ensuring.get(name);
+    if (!p) {
+      p = this.storeNew(name, idClass, start, site, now)
+        .catch((err: unknown) => this.o.onError?.(err))
+        .finally(() => this.ensuring.delete(name));
+      this.ensuring.set(name, p);
+    }
+    return p;
+  }
+
+  private async storeNew(name: string, idClass: IdentifierClass, start: number, site: string | null, now: number): Promise<void> {
+    const mine = this.make(idClass, start, site);
+    const stored = await this.o.kv.setIfAbsent(name, mine.record);
+    const won = sameRecord(stored, mine.record);
+    const current = this.live.get(name);
+    if (current && sameRecord(current.record, stored)) {
+      // keyFor made and used a key meanwhile, and it is the stored one.
+      mine.key.fill(0);
+      return;
+    }
+    this.live.set(name, won ? mine : { record: stored, key: this.unwrap(stored) });
+    if (won) this.o.onKeyEvent?.({ action: 'key.created', idClass, epoch: mine.record.epoch, site, at: now });
+    else mine.key.fill(0);
+  }
+
+  private unwrap(w: WrappedKey): Buffer {
+    try {
+      return open(this.wrapKey, w, aad(w.idClass, w.epoch, w.site));
+    } catch {
+      throw mismatch();
+    }
+  }
+
   /** The key of (class, epoch of ts, site); created on first use. Throws once the epoch's retention is over. */
   keyFor(idClass: IdentifierClass, ctx: PseudonymContext): { epoch: string; key: Buffer } {
     const now = this.o.clock.now();
-    const start = Math.floor(ctx.ts / this.epochMs) * this.epochMs;
-    if (start + this.epochMs + this.retentionOf(idClass) <= now) {
-      // Never re-create a destroyed key: that time is outside retention (SPEC §4.2).
-      throw new ParapetError('invalid_timestamp', `ts is outside the ${idClass} retention; its key is destroyed`);
-    }
-    if (start > now + this.epochMs) throw new ParapetError('invalid_timestamp', 'ts is too far in the future');
+    const start = this.epochOf(idClass, ctx.ts, now);
+    if (typeof start !== 'number') throw start;
     const site = this.siteFor(idClass, ctx.site);
-    const name = storageKey(idClass, start, site);
+    const name = this.nameOf(idClass, start, site);
     const found = this.live.get(name);
     if (found) return { epoch: found.record.epoch, key: found.key };
     const created = this.create(idClass, start, site, now);
@@ -217,7 +291,8 @@ export class Keyring implements KeySource {
     return { epoch: created.record.epoch, key: created.key };
   }
 
-  private create(idClass: IdentifierClass, start: number, site: string | null, now: number): LiveKey {
+  /** A new random key for (class, epoch, site), wrapped; not yet live or stored. */
+  private make(idClass: IdentifierClass, start: number, site: string | null): LiveKey {
     const epoch = epochLabel(start, this.epochMs);
     const key = randomBytes(32);
     const record: WrappedKey = {
@@ -227,32 +302,35 @@ export class Keyring implements KeySource {
       site,
       start,
       end: start + this.epochMs,
-      created_at: now,
+      created_at: this.o.clock.now(),
       ...seal(this.wrapKey, key, aad(idClass, epoch, site)),
     };
-    const live: LiveKey = { record, key };
+    return { record, key };
+  }
+
+  private create(idClass: IdentifierClass, start: number, site: string | null, now: number): LiveKey {
+    const live = this.make(idClass, start, site);
     this.live.set(storageKey(idClass, start, site), live);
-    this.o.onKeyEvent?.({ action: 'key.created', idClass, epoch, site, at: now });
+    this.o.onKeyEvent?.({ action: 'key.created', idClass, epoch: live.record.epoch, site, at: now });
     return live;
   }
 
   /** Keeps the key the store holds for `name` when it is not the one this process made. */
   private adopt(name: string, mine: LiveKey, stored: WrappedKey): void {
-    if (stored.ct === mine.record.ct && stored.iv === mine.record.iv) return;
-    let key: Buffer;
-    try {
-      key = open(this.wrapKey, stored, aad(stored.idClass, stored.epoch, stored.site));
-    } catch {
-      throw mismatch();
+    if (sameRecord(stored, mine.record)) return;
+    const current = this.live.get(name);
+    if (current && current !== mine && sameRecord(current.record, stored)) {
+      mine.key.fill(0);
+      return;
     }
-    this.live.set(name, { record: stored, key });
+    this.live.set(name, { record: stored, key: this.unwrap(stored) });
     mine.key.fill(0);
     this.o.onWarning?.(`epoch key ${name.slice(KEY_PREFIX.length)} was created by another process at the same time; its key is used from now on`);
   }
 
   /** Resolves when every key created so far is persisted. */
   async flush(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await Promise.all([...this.pending, ...this.ensuring.values()]);
   }
 
   /**

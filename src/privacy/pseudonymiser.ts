@@ -18,6 +18,11 @@ export interface PseudonymContext {
 export interface Pseudonymiser {
   /** The pseudonym of one raw identifier; throws ParapetError('invalid_field') when it normalises to nothing. */
   pseudonymise(idClass: IdentifierClass, raw: string, ctx: PseudonymContext): string;
+  /**
+   * Null when `pseudonymise` can run now for (class, ctx); else a promise to await first, settled
+   * once the key is stored and shared with every node (KeySource.ensure).
+   */
+  ready(idClass: IdentifierClass, ctx: PseudonymContext): Promise<void> | null;
 }
 
 /** Length-prefixed canonical input, so (class, value) pairs can never collide by concatenation. */
@@ -46,6 +51,8 @@ export function pseudonymOf(idClass: IdentifierClass, normalised: string, epoch:
 export interface KeySource {
   /** The key and epoch label for a class at a time (and site, for Wi-Fi). */
   keyFor(idClass: IdentifierClass, ctx: PseudonymContext): { epoch: string; key: Buffer };
+  /** Null when keyFor answers from memory now; else a promise settled once the key is stored. Absent: always ready. */
+  ensure?(idClass: IdentifierClass, ctx: PseudonymContext): Promise<void> | null;
 }
 
 export function createPseudonymiser(keys: KeySource): Pseudonymiser {
@@ -56,5 +63,6 @@ export function createPseudonymiser(keys: KeySource): Pseudonymiser {
       const { epoch, key } = keys.keyFor(idClass, ctx);
       return pseudonymOf(idClass, normalised, epoch, key);
     },
+    ready: (idClass, ctx) => keys.ensure?.(idClass, ctx) ?? null,
   };
 }

@@ -24,3 +24,17 @@ export function pseudonymiseEvent(raw: RawEvent, device: Device, receivedAt: num
   const zone = typeof data.zone === 'string' ? data.zone : device.zone;
   return sealSafeEvent({ id: raw.id, ts: raw.ts, received_at: receivedAt, device: device.id, site: device.site, zone, kind: raw.kind, data });
 }
+
+/**
+ * The keys `pseudonymiseEvent` will need for this event that are not live yet, as promises to await
+ * first (rare: keys are made a day ahead); pushed onto `out`.
+ */
+export function keysPending(raw: RawEvent, device: Device, p: Pseudonymiser, out: Promise<void>[]): void {
+  const fields = ID_FIELDS.get(raw.kind);
+  if (!fields) return;
+  for (const [name, idClass] of fields) {
+    if (typeof raw.data[name] !== 'string') continue;
+    const wait = p.ready(idClass, { ts: raw.ts, site: device.site });
+    if (wait) out.push(wait);
+  }
+}
