@@ -56,6 +56,7 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
       ['door-7', 'access', 'lobby'],
       ['cam-7', 'camera', 'gate'],
       ['wifi-7', 'wifi', 'plaza'],
+      ['gate-7', 'lpr', 'gate'],
     ] as const) {
       const r = await serving.api(`/devices/${id}`, { method: 'PUT', body: JSON.stringify({ type, site: 'harbour', zone, name: id, heartbeat_s: 60 }) });
       expect(r.status).toBe(201);
@@ -132,6 +133,27 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
       return a.status === 202 ? a : undefined;
     });
     expect(answer.body.accepted).toBe(1);
+  });
+
+  it('pseudonymises a plate alike on both nodes when its epoch key is made on demand by both at once', async () => {
+    // Two days back: neither node prepared that epoch's plate key, and both need it at the same moment.
+    const ts = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    const read = (id: string) => ({ id, ts, device: 'gate-7', kind: 'lpr.read', data: { plate: 'KL-415-MN' } });
+    const toServing = fetch(`${serving.httpUrl}/api/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${serving.ingestToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(read('g7-serving')),
+    });
+    const [a, b] = await Promise.all([post(read('g7-ingest')), toServing]);
+    expect(a.body).toMatchObject({ accepted: 1 });
+    expect(b.status).toBe(202);
+    const found = (await (await serving.api(`/events?device=gate-7&kind=lpr.read&from=${encodeURIComponent(ts)}&limit=10`, { token: serving.operatorToken })).json()) as {
+      events: Array<{ id: string; data: { plate: string } }>;
+    };
+    const plates = new Map(found.events.map((e) => [e.id, e.data.plate]));
+    expect(plates.get('g7-ingest')).toMatch(/^plate:/);
+    expect(plates.get('g7-ingest')).toBe(plates.get('g7-serving'));
+    expect(JSON.stringify(found)).not.toContain('KL-415');
   });
 
   it('refuses counts-only Wi-Fi sightings, which only the serving node may count', async () => {
