@@ -4,7 +4,8 @@
  * login, enrolment) are keyed by address. Runs as a preHandler, after authentication. Exceeding
  * answers 429 `rate_limited` with Retry-After.
  */
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import { sharedRateStore, type SharedRateCounts } from './shared-rate-limit.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ParapetError } from '../core/errors.js';
 
@@ -13,9 +14,13 @@ export function rateLimitKey(req: FastifyRequest): string {
   return p ? `${p.kind}:${p.id}` : `ip:${req.ip}`;
 }
 
-/** Register before the routes (the plugin attaches itself to routes as they are added). */
-export async function registerRateLimit(app: FastifyInstance, perMinute: number): Promise<void> {
+/**
+ * Register before the routes (the plugin attaches itself to routes as they are added). With
+ * `shared`, requests are counted across the nodes of a shared store (shared-rate-limit.ts).
+ */
+export async function registerRateLimit(app: FastifyInstance, perMinute: number, shared: SharedRateCounts | null = null): Promise<void> {
   await app.register(rateLimit, {
+    ...(shared ? { store: sharedRateStore(shared) as unknown as FastifyRateLimitStoreCtor } : {}),
     global: true,
     hook: 'preHandler',
     max: perMinute,

@@ -3,6 +3,7 @@
  * store's kv cannot). Production code never imports this file.
  */
 import type { KvStore } from '../store/store.js';
+import { addTo } from '../store/kv-add.js';
 
 export interface FakeKv extends KvStore {
   readonly data: Map<string, unknown>;
@@ -30,6 +31,12 @@ export function memoryKv(): FakeKv {
       if (kv.failWrites) throw kv.failWrites;
       if (!data.has(key)) data.set(key, structuredClone(value));
       return structuredClone(data.get(key)) as T;
+    },
+    async add(key: string, delta: number): Promise<number> {
+      if (kv.failWrites) throw kv.failWrites;
+      const sum = addTo(data.get(key), delta, key);
+      data.set(key, sum);
+      return sum;
     },
     async list<T>(prefix: string): Promise<Array<[string, T]>> {
       return [...data.entries()]

@@ -212,6 +212,24 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         expect(await store.kv.get('keys/k2')).toBe(raced[0]);
       });
 
+      it('add: counts from nothing, sums racing adders exactly, refuses a key that holds no number', async () => {
+        expect(await store.kv.add('count/a', 3)).toBe(3);
+        expect(await store.kv.add('count/a', 2)).toBe(5);
+        const sums = await Promise.all(Array.from({ length: 20 }, () => store.kv.add('count/a', 1)));
+        // Each adder saw its own step: 6 … 25, each once.
+        expect([...sums].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 6 + i));
+        expect(await store.kv.get<number>('count/a')).toBe(25);
+        expect(await store.kv.add('count/a', -25)).toBe(0);
+        expect(await store.kv.add('count/f', 0.5)).toBe(0.5);
+        await store.kv.set('count/text', 'seven');
+        await expect(store.kv.add('count/text', 1)).rejects.toThrow(/something other than a number/);
+        expect(await store.kv.get('count/text')).toBe('seven');
+        await store.kv.set('count/obj', { n: 1 });
+        await expect(store.kv.add('count/obj', 1)).rejects.toThrow(/something other than a number/);
+        await expect(store.kv.add('count/b', Number.NaN)).rejects.toThrow(/not a finite number/);
+        expect(await store.kv.get('count/b')).toBeNull();
+      });
+
       it('lists a prefix in key order, taking % and _ literally', async () => {
         for (const k of ['rules/b', 'rules/a', 'rulesX', 'rules/_x', 'r%les/a', 'other']) await store.kv.set(k, k.length);
         expect(await store.kv.list('rules/')).toEqual([

@@ -199,6 +199,12 @@ export interface KvStore {
   setIfAbsent<T>(key: string, value: T): Promise<T>;
   /** Keys starting with prefix, with their values. */
   list<T>(prefix: string): Promise<Array<[string, T]>>;
+  /**
+   * Adds `delta` to the number the key holds (none counts as 0), atomically with every other
+   * writer of the store (other nodes), and returns the sum: shared counters such as rate limits.
+   * Rejects when the key holds something other than a number.
+   */
+  add(key: string, delta: number): Promise<number>;
 }
 
 export interface Store {

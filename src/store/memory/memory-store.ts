@@ -2,6 +2,7 @@
  * The reference store (tests, `store: memory`): every section of the port in plain maps and arrays.
  * Values are cloned in and out like a database would, so callers can never alias stored state.
  */
+import { addTo } from '../kv-add.js';
 import { toStoredEvent, type SafeEvent } from '../../core/event.js';
 import { kindMatches } from '../../core/kinds.js';
 import { ParapetError } from '../../core/errors.js';
@@ -232,6 +233,11 @@ function createMemoryKvStore(): KvStore {
       if (!kv.has(key)) kv.set(key, clone(value));
       return clone(kv.get(key)) as T;
     },
+    async add(key, delta) {
+      const sum = addTo(kv.get(key), delta, key);
+      kv.set(key, sum);
+      return sum;
+    },
     list: async <T>(prefix: string) =>
       [...kv]
         .filter(([k]) => k.startsWith(prefix))
@@ -250,3 +256,4 @@ export function createMemoryStore(): Store {
     async close() {},
   };
 }
+

@@ -46,6 +46,26 @@ export function createPgKvStore(pool: pg.Pool, schema: string): KvStore {
           return again.value;
         })(),
       ),
+    add: (key, delta) =>
+      guard(
+        (async () => {
+          if (!Number.isFinite(delta)) throw new TypeError(`kv add to ${key}: the delta is not a finite number`);
+          // One statement: the row lock of ON CONFLICT serialises concurrent adders on every node.
+          // A value that is not a JSON number makes the CASE NULL, which NOT NULL refuses.
+          try {
+            const r = await pool.query<{ value: number }>(
+              `INSERT INTO ${t} AS kv (key, value) VALUES ($1, to_json($2::float8)) ON CONFLICT (key) DO UPDATE
+                 SET value = CASE WHEN json_typeof(kv.value) = 'number' THEN to_json((kv.value::text)::float8 + $2::float8) END
+               RETURNING value`,
+              [key, delta],
+            );
+            return (r.rows[0] as { value: number }).value;
+          } catch (err) {
+            if (err instanceof Error && 'code' in err && err.code === '23502') throw new TypeError(`kv add to ${key}: it holds something other than a number`);
+            throw err;
+          }
+        })(),
+      ),
     delete: (key) =>
       guard(
         (async () => {

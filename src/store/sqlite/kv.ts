@@ -5,7 +5,7 @@
 import type { Db, Statement } from './connection.js';
 
 export class SqliteKv {
-  private readonly st: Record<'get' | 'set' | 'insert' | 'delete' | 'list', Statement>;
+  private readonly st: Record<'get' | 'set' | 'insert' | 'delete' | 'list' | 'add', Statement>;
 
   constructor(db: Db) {
     this.st = {
@@ -15,6 +15,15 @@ export class SqliteKv {
       delete: db.prepare('DELETE FROM kv WHERE key = ?'),
       // A range on the primary key, then an exact prefix test (no LIKE: `%` and `_` are literal here).
       list: db.prepare('SELECT key, value FROM kv WHERE key >= @p AND substr(key, 1, length(@p)) = @p ORDER BY key'),
+      // One statement under the write lock: atomic with every other connection. A value that is not
+      // a JSON number fails the CASE's RAISE-free path by yielding NULL, which NOT NULL refuses.
+      add: db
+        .prepare(
+          `INSERT INTO kv (key, value) VALUES (@k, json(@d)) ON CONFLICT (key) DO UPDATE
+             SET value = CASE WHEN json_valid(value) AND json_type(value) IN ('integer', 'real') THEN json(value + @d) END
+           RETURNING value`,
+        )
+        .pluck(),
     };
   }
 
@@ -36,6 +45,19 @@ export class SqliteKv {
     if (text === undefined) throw new TypeError(`kv value for ${key} is not JSON-serialisable`);
     this.st.insert.run(key, text);
     return this.get<T>(key) as T;
+  }
+
+  /** kv.add (store.ts): one atomic statement. */
+  add(key: string, delta: number): number {
+    if (!Number.isFinite(delta)) throw new TypeError(`kv add to ${key}: the delta is not a finite number`);
+    let v: unknown;
+    try {
+      v = this.st.add.get({ k: key, d: delta });
+    } catch (err) {
+      if (err instanceof Error && 'code' in err && String(err.code).startsWith('SQLITE_CONSTRAINT')) throw new TypeError(`kv add to ${key}: it holds something other than a number`);
+      throw err;
+    }
+    return JSON.parse(String(v)) as number;
   }
 
   delete(key: string): void {

@@ -143,6 +143,7 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     set: (key, value) => write('kv.set', key, value),
     delete: (key) => write('kv.delete', key),
     setIfAbsent: async <T>(key: string, value: T) => (await write('kv.setIfAbsent', key, value)) as T,
+    add: (key, delta) => write('kv.add', key, delta),
     list: async <T>(prefix: string) => k.list<T>(prefix),
   };
 

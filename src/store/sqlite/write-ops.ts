@@ -24,6 +24,7 @@ export interface WriteOps {
   readonly 'kv.set': (key: string, value: unknown) => void;
   readonly 'kv.delete': (key: string) => void;
   readonly 'kv.setIfAbsent': (key: string, value: unknown) => unknown;
+  readonly 'kv.add': (key: string, delta: number) => number;
 }
 
 export type WriteOp = keyof WriteOps;

@@ -174,6 +174,7 @@ function writeOps(db: Db): WriteOps {
     'kv.set': (k, v) => kv.set(k, v),
     'kv.delete': (k) => kv.delete(k),
     'kv.setIfAbsent': (k, v) => kv.setIfAbsent(k, v),
+    'kv.add': (k, d) => kv.add(k, d),
   };
 }
 

@@ -15,6 +15,7 @@ import { ParapetError, isErrorCode } from '../../core/errors.js';
 import type { HubDeps } from '../../hub-deps.js';
 import { allowedWhileRestricted, can } from '../../auth/policy.js';
 import { registerRateLimit } from '../../auth/rate-limit.js';
+import { SharedRateCounts } from '../../auth/shared-rate-limit.js';
 import { registerHttpAudit } from '../../audit/http-audit.js';
 import { parseBoundedJson } from '../../ingest/json-guard.js';
 import { multipartLimits, readMultipart } from './multipart.js';
@@ -164,7 +165,10 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   });
 
   registerHttpAudit(app, deps.audit);
-  await registerRateLimit(app, cfg.rate_limit_per_min);
+  // Several nodes share a PostgreSQL store: count each credential's requests across all of them.
+  const shared = deps.config.store.kind === 'postgres' ? new SharedRateCounts({ kv: deps.store.kv, onError: (err) => deps.log.warn({ mod: 'rate-limit', err }, 'rate limits could not be shared through the store; counting on this node alone until it answers') }) : null;
+  if (shared) app.addHook('onClose', async () => shared.stop());
+  await registerRateLimit(app, cfg.rate_limit_per_min, shared);
   app.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
   await app.register(
     async (api) => {
