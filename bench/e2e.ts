@@ -19,6 +19,7 @@ interface HubInfo {
   readonly url: string;
   readonly ingest: string;
   readonly operator: string;
+  readonly admin: string;
 }
 
 interface IngestAnswer {
@@ -88,10 +89,11 @@ async function startHubProcess(ctx: BenchContext, dir: string, devices: number, 
   writeFileSync(config, JSON.stringify({ data_dir: join(dir, 'data'), http: { port: 0 }, mqtt: { enabled: false }, log: { level: 'warn' }, ingest: { commit_batch: commitBatch } }));
   const devicesFile = join(dir, 'devices.json');
   writeFileSync(devicesFile, JSON.stringify(districtDevices(devices)));
-  ctx.progress.update(`e2e: registering ${devices} devices and two tokens with the parapet CLI`);
+  ctx.progress.update(`e2e: registering ${devices} devices and three tokens with the parapet CLI`);
   cli(flags, ['--config', config, 'device', 'import', devicesFile]);
   const ingest = lastLine(cli(flags, ['--config', config, 'token', 'create', '--name', 'bench-ingest', '--role', 'ingest']));
   const operator = lastLine(cli(flags, ['--config', config, 'token', 'create', '--name', 'bench-operator', '--role', 'operator']));
+  const admin = lastLine(cli(flags, ['--config', config, 'token', 'create', '--name', 'bench-admin', '--role', 'admin']));
   const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...flags, ...prof, join(ROOT, 'dist/cli/main.js'), '--config', config, 'start'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const stdout = child.stdout;
@@ -104,7 +106,7 @@ async function startHubProcess(ctx: BenchContext, dir: string, devices: number, 
     });
     child.once('exit', (code) => reject(new Error(`the hub process exited (${code}) before it was ready`)));
   });
-  return { child, info: { url, ingest, operator } };
+  return { child, info: { url, ingest, operator, admin } };
 }
 
 async function stopHubProcess(child: ChildProcess): Promise<void> {
@@ -130,6 +132,7 @@ export const e2eSection: Section = {
       let minTs = Infinity;
       let maxTs = -Infinity;
       const firstError: string[] = [];
+      const busy0 = await threadBusy(info);
       const hubCpu0 = cpuMs(child.pid ?? 0);
       const loadCpu0 = cpuMs();
       const t0 = performance.now();
@@ -186,6 +189,11 @@ export const e2eSection: Section = {
       const hubCpuUs = ((cpuMs(child.pid ?? 0) - hubCpu0) * 1000) / Math.max(1, accepted);
       const loadCpuUs = ((cpuMs() - loadCpu0) * 1000) / Math.max(1, accepted);
       const hubRss = peakRssMb(child.pid ?? 0);
+      // Per thread, busy time per accepted event (the hub's own /metrics): which thread limits.
+      const busy1 = await threadBusy(info);
+      const perThread: Record<string, number> = {};
+      for (const [t, s] of busy1) perThread[t] = Math.round((((s - (busy0.get(t) ?? 0)) * 1e6) / Math.max(1, accepted)) * 10) / 10;
+      const busyShare = Object.fromEntries(Object.entries(perThread).map(([t, us]) => [t, Math.round(((us * accepted) / 1e6 / (ms / 1000)) * 100)]));
       const figures: Figures = {
         e2e_seconds: Math.round(ms) / 1000,
         e2e_events: accepted,
@@ -195,11 +203,13 @@ export const e2eSection: Section = {
         e2e_hub_peak_rss_mb: hubRss,
         e2e_hub_cpu_us_per_event: Math.round(hubCpuUs * 10) / 10,
         e2e_loadgen_cpu_us_per_event: Math.round(loadCpuUs * 10) / 10,
+        ...Object.fromEntries(Object.entries(perThread).map(([t, us]) => [`e2e_busy_us_per_event_${t}`, us])),
         e2e_concurrency: o.e2eConcurrency,
         e2e_batch: o.e2eBatch,
       };
       ctx.note(`(e) end-to-end HTTP ingest: ${fmt(rate(accepted, ms))} events/s for ${(ms / 1000).toFixed(1)} s (${fmt(accepted)} events, hub peak RSS ${hubRss} MB)`);
       ctx.note(`    CPU per event: hub ${hubCpuUs.toFixed(1)} µs (all threads), load generator ${loadCpuUs.toFixed(1)} µs; ${cpus().length} cores give ${fmt((cpus().length * 1e6) / (hubCpuUs + loadCpuUs))} events/s at most with both on this machine`);
+      ctx.note(`    busy per event, by hub thread: ${Object.entries(perThread).map(([t, us]) => `${t} ${us} µs (${busyShare[t]} % of the run)`).join(', ')}`);
       for (const e of firstError) ctx.note(`    error: ${e}`);
       Object.assign(figures, await verify(ctx, info, agent, expected, minTs, maxTs + 1));
       return figures;
@@ -209,6 +219,16 @@ export const e2eSection: Section = {
     }
   },
 };
+
+/** parapet_thread_busy_seconds_total per thread, from the hub's /metrics. */
+async function threadBusy(info: HubInfo): Promise<Map<string, number>> {
+  const res = await request(`${info.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${info.admin}` } });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`/metrics answered ${res.statusCode}: ${text.slice(0, 200)}`);
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/^parapet_thread_busy_seconds_total\{thread="([a-z]+)"\} ([0-9.]+)$/gm)) out.set(m[1] as string, Number(m[2]));
+  return out;
+}
 
 /** Per device, the histogram over the run must count exactly the events accepted for it. */
 async function verify(ctx: BenchContext, info: HubInfo, agent: Agent, expected: Uint32Array, from: number, to: number): Promise<Figures> {

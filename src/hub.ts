@@ -33,7 +33,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { createAuditSigner } from './audit/signing.js';
 import { createRulesRuntime } from './rules/runtime.js';
 import { sealSafeEvent } from './core/event.js';
-import { MetricSources } from './core/metric-sources.js';
+import { MetricSources, threadLines } from './core/metric-sources.js';
 import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
@@ -193,7 +193,9 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
       pipeline.record([record]).catch((err: unknown) => log.error({ err }, 'could not record a watchlist hit'));
     },
   });
-  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules, metrics: new MetricSources() };
+  const metrics = new MetricSources();
+  metrics.add(() => threadLines(() => store.threads?.() ?? []));
+  const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules, metrics };
   return {
     deps,
     async close() {

@@ -3,6 +3,8 @@
  * receiver, …): each registers a function giving its Prometheus text lines (HELP, TYPE, samples),
  * read at every scrape, and removes it when it stops.
  */
+import { performance as nodePerformance } from 'node:perf_hooks';
+
 export type MetricLines = () => readonly string[];
 
 export class MetricSources {
@@ -17,6 +19,18 @@ export class MetricSources {
   lines(): string[] {
     return [...this.sources].flatMap((s) => s());
   }
+}
+
+/**
+ * `parapet_thread_busy_seconds_total{thread}`: how long each of the hub's threads has been busy
+ * (event-loop utilisation: running code, not waiting for work) — the main thread, and the store's
+ * own threads when it has some. Its rate over a scrape interval is the thread's load (1 = saturated),
+ * which tells an operator which thread limits ingest.
+ */
+export function threadLines(storeThreads: () => ReadonlyArray<{ readonly thread: string; readonly busyMs: number }>): string[] {
+  const name = 'parapet_thread_busy_seconds_total';
+  const threads = [{ thread: 'main', busyMs: nodePerformance.eventLoopUtilization().active }, ...storeThreads()];
+  return [`# HELP ${name} Time each hub thread spent busy (event-loop utilisation), seconds.`, `# TYPE ${name} counter`, ...threads.map((t) => `${name}{thread="${t.thread}"} ${(t.busyMs / 1000).toFixed(3)}`)];
 }
 
 /** A Prometheus counter family with one label: `# HELP`, `# TYPE` and a sample per label value. */

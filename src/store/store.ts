@@ -213,4 +213,11 @@ export interface Store {
   readonly principals: PrincipalStore;
   readonly kv: KvStore;
   close(): Promise<void>;
+  /** The store's own threads (SQLite's workers) and how long each has been busy, ms; absent when it has none. */
+  threads?(): ThreadBusy[];
+}
+
+export interface ThreadBusy {
+  readonly thread: string;
+  readonly busyMs: number;
 }

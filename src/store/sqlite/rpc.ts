@@ -66,6 +66,15 @@ export class WorkerClient {
     worker.on('exit', (code) => this.fail(new Error(`the store's ${label} worker exited (code ${code})`)));
   }
 
+  /** How long the worker's event loop has been busy since it started, ms (its event-loop utilisation). */
+  busyMs(): number {
+    return this.worker.performance.eventLoopUtilization().active;
+  }
+
+  get name(): string {
+    return this.label;
+  }
+
   /** Spawns the worker and resolves once it opened its connection. */
   static async start(name: string, workerData: unknown, label: string, log: (msg: string) => void): Promise<WorkerClient> {
     const worker = await spawnStoreWorker(name, workerData);

@@ -154,6 +154,7 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     principals,
     kv,
     db,
+    threads: () => workers.map((w) => ({ thread: w.name, busyMs: w.busyMs() })),
     close() {
       closing ??= (async () => {
         // The writer finishes every queued write (and purge) before it closes.
