@@ -74,12 +74,34 @@ async function main(): Promise<void> {
     figures.peak_rss_mb = peakRssMb();
     figures.load_avg_end = Math.round((loadavg()[0] ?? 0) * 100) / 100;
     note(`store / baseline: ${String(figures.store_vs_baseline)}×${figures.e2e_vs_baseline !== undefined ? `; end-to-end / baseline: ${String(figures.e2e_vs_baseline)}×` : ''}; bench process peak RSS ${String(figures.peak_rss_mb)} MB`);
+    for (const line of verdicts(figures, opts.quick)) note(line);
   } finally {
     progress.update('bench finished');
     progress.done();
     if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** Issue 2's targets beside this run's figures: MET or MISSED, never left for the reader to work out. */
+function verdicts(f: Figures, quick: boolean): string[] {
+  if (quick) return ['targets (issue 2) are judged on a full run, not on --quick'];
+  const out: string[] = [];
+  const judge = (what: string, ok: boolean, detail: string) => out.push(`target ${what}: ${ok ? 'MET' : 'MISSED'} (${detail})`);
+  if (typeof f.query_p95_ms === 'number') {
+    const full = typeof f.query_store_events === 'number' && f.query_store_events >= 5_000_000;
+    judge('device page p95 ≤ 10 ms on 5,000,000 events', full && f.query_p95_ms <= 10, `${f.query_p95_ms} ms on ${fmt(Number(f.query_store_events))} events`);
+  }
+  if (typeof f.e2e_hub_peak_rss_mb === 'number') judge('hub peak RSS ≤ 400 MB during sustained ingest', f.e2e_hub_peak_rss_mb <= 400, `${f.e2e_hub_peak_rss_mb} MB`);
+  const e2e = f.e2e_events_per_s;
+  const base = f.baseline_events_per_s;
+  if (typeof e2e === 'number') {
+    // The issue sets the target on a machine that runs the baseline "near 40,000 rows/s"; the same
+    // hub on a slower or busier moment of a shared machine scales with it, so say where this run stood.
+    const scaled = typeof base === 'number' && base > 0 && f.baseline_rows === 2_000_000 ? `; at this run's baseline of ${fmt(base)} rows/s, ${String(f.e2e_vs_baseline)}× the baseline, ≈ ${fmt((e2e * 40_000) / base)} events/s on a 40,000 rows/s one` : '';
+    judge('end-to-end ingest ≥ 100,000 events/s for 60 s', e2e >= 100_000 && f.e2e_verified === true && typeof f.e2e_seconds === 'number' && f.e2e_seconds >= 59.5, `${fmt(e2e)} events/s over ${String(f.e2e_seconds)} s, every event ${f.e2e_verified === true ? '' : 'NOT '}found by device and time${scaled}`);
+  }
+  return out;
 }
 
 main().catch((err: unknown) => {
