@@ -15,7 +15,8 @@
  * is ever pseudonymised with a key that then loses the insert-if-absent race to another node's and
  * is thrown away, which would leave pseudonyms nobody can compute again (docs/scale-out.md).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { aad, open, sameRecord, seal, type LiveKey, type WrappedKey } from './key-wrap.js';
 import type { IdentifierClass } from '../core/kinds.js';
 import { IDENTIFIER_CLASSES } from '../core/kinds.js';
 import type { Clock } from '../core/clock.js';
@@ -55,25 +56,6 @@ export interface KeyInfo {
   readonly destroyAt: number;
 }
 
-/** The persisted form: only ciphertext, never the key (SPEC §4.2). */
-interface WrappedKey {
-  readonly v: 1;
-  readonly idClass: IdentifierClass;
-  readonly epoch: string;
-  readonly site: string | null;
-  readonly start: number;
-  readonly end: number;
-  readonly created_at: number;
-  readonly iv: string;
-  readonly tag: string;
-  readonly ct: string;
-}
-
-interface LiveKey {
-  readonly record: WrappedKey;
-  readonly key: Buffer;
-}
-
 export interface KeyringOptions {
   readonly master: Buffer;
   readonly kv: KvStore;
@@ -97,27 +79,6 @@ export function epochLabel(start: number, epochMs: number): string {
   const day = iso.slice(0, 10).replaceAll('-', '');
   return epochMs % DAY === 0 ? day : `${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}`;
 }
-
-function aad(idClass: IdentifierClass, epoch: string, site: string | null): Buffer {
-  return Buffer.from(`${idClass}|${epoch}|${site ?? ''}`, 'utf8');
-}
-
-function seal(wrapKey: Buffer, plain: Buffer, ad: Buffer): { iv: string; tag: string; ct: string } {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', wrapKey, iv);
-  c.setAAD(ad);
-  const ct = Buffer.concat([c.update(plain), c.final()]);
-  return { iv: iv.toString('base64'), tag: c.getAuthTag().toString('base64'), ct: ct.toString('base64') };
-}
-
-function open(wrapKey: Buffer, w: { iv: string; tag: string; ct: string }, ad: Buffer): Buffer {
-  const d = createDecipheriv('aes-256-gcm', wrapKey, Buffer.from(w.iv, 'base64'));
-  d.setAAD(ad);
-  d.setAuthTag(Buffer.from(w.tag, 'base64'));
-  return Buffer.concat([d.update(Buffer.from(w.ct, 'base64')), d.final()]);
-}
-
-const sameRecord = (a: { iv: string; ct: string }, b: { iv: string; ct: string }): boolean => a.ct === b.ct && a.iv === b.iv;
 
 const mismatch = (): ParapetError =>
   new ParapetError('invalid_config', 'the master key does not open the keyring in this data dir (wrong PARAPET_MASTER_KEY or key file?)');
