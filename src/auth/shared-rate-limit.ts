@@ -48,6 +48,9 @@ export class SharedRateCounts {
   private failing = false;
   /** The latest window whose older siblings were deleted from the store. */
   private swept = 0;
+  /** The plugin's window length, for the background sync. */
+  private windowMs = 60_000;
+  private stopped = false;
 
   constructor(private readonly o: SharedRateOptions) {
     this.now = o.now ?? Date.now;
@@ -74,15 +77,15 @@ export class SharedRateCounts {
     return this.syncing;
   }
 
+  /** Stops syncing (the app is closing; the store may close next). */
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  private windowMs = 60_000;
-
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.sync(this.windowMs);
@@ -96,6 +99,7 @@ export class SharedRateCounts {
   }
 
   private async syncOnce(timeWindow: number): Promise<void> {
+    if (this.stopped) return;
     const current = Math.floor(this.now() / timeWindow) * timeWindow;
     try {
       for (const [key, c] of [...this.counters]) {
