@@ -74,12 +74,10 @@ export const ConfigSchema = Type.Object(
         /** Longest an accepted event waits before its transaction commits, ms. */
         commit_delay_ms: Type.Integer({ minimum: 0, default: 5 }),
         /**
-         * Store appends outstanding at once. With 1 (the default) everything that arrives while the
-         * store commits becomes the next append, whole: fewer, larger commits, which measured 11 %
-         * less CPU per event than 2 (bench/README.md). The main thread still decodes and validates
-         * while the store commits.
+         * Store appends outstanding at once: the store commits one group while the next is decoded
+         * and validated. 1 makes appends strictly one after the other.
          */
-        commit_in_flight: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+        commit_in_flight: Type.Integer({ minimum: 1, maximum: 16, default: 2 }),
       },
       strict,
     ),
