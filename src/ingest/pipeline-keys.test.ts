@@ -14,7 +14,7 @@ import { Keyring, type KeyEvent } from '../privacy/keyring.js';
 import { createPseudonymiser } from '../privacy/pseudonymiser.js';
 import type { Principal } from '../auth/principal.js';
 import type { KvStore } from '../store/store.js';
-import { createPipeline } from './pipeline.js';
+import { testPipeline } from './test-kit.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 const ingestToken: Principal = { kind: 'token', id: 't', name: 't', role: 'ingest', sites: [] };
@@ -49,21 +49,7 @@ async function node(kv: KvStore, master: Buffer, clock: FakeClock) {
   const keyring = await Keyring.open({ master, kv, clock, config: testConfig(), onKeyEvent: (e) => events.push(e) });
   // As the hub does: today's and tomorrow's keys before the first event.
   await keyring.prepare();
-  const pipeline = createPipeline({
-    clock,
-    store: store.events,
-    bus,
-    registry,
-    pseudonymiser: createPseudonymiser(keyring),
-    maxFutureMs: 300_000,
-    retentionByKind: new Map(),
-    commitBatch: 1000,
-    commitDelayMs: 0,
-    commitInFlight: 2,
-    onError: (_w, err) => {
-      throw err;
-    },
-  });
+  const pipeline = testPipeline({ clock, store: store.events, bus, registry, pseudonymiser: createPseudonymiser(keyring) });
   return { store, keyring, pipeline, events };
 }
 

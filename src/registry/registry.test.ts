@@ -3,7 +3,8 @@ import { FakeClock } from '../core/clock.js';
 import { createMemoryStore } from '../store/memory/memory-store.js';
 import { MemoryBus } from '../bus/memory/memory-bus.js';
 import { DeviceRegistry } from './registry.js';
-import { createPipeline, statusEvents } from '../ingest/pipeline.js';
+import { statusEvents } from '../ingest/pipeline.js';
+import { testPipeline } from '../ingest/test-kit.js';
 import { createPseudonymiser } from '../privacy/pseudonymiser.js';
 import type { Principal } from '../auth/principal.js';
 import type { Store } from '../store/store.js';
@@ -22,21 +23,7 @@ function setup(store: Store = createMemoryStore(), clock = new FakeClock()) {
     statuses.push({ device: m.device, status: m.status, previous: m.previous });
   });
   const registry = new DeviceRegistry({ store: store.devices, bus, clock });
-  const pipeline = createPipeline({
-    clock,
-    store: store.events,
-    bus,
-    registry,
-    pseudonymiser: createPseudonymiser({ keyFor: () => ({ epoch: 'e', key: Buffer.alloc(32, 7) }) }),
-    maxFutureMs: 300_000,
-    retentionByKind: new Map(),
-    commitBatch: 1000,
-    commitDelayMs: 0,
-    commitInFlight: 2,
-    onError: (_w, err) => {
-      throw err;
-    },
-  });
+  const pipeline = testPipeline({ clock, store: store.events, bus, registry, pseudonymiser: createPseudonymiser({ keyFor: () => ({ epoch: 'e', key: Buffer.alloc(32, 7) }) }) });
   registry.setStatusRecorder(async (changes) => {
     void pipeline.record(statusEvents(changes));
   });

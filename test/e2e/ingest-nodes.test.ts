@@ -10,10 +10,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
-import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
-import { startHub, type Hub } from '../../src/hub.js';
-import { createLogger } from '../../src/core/log.js';
-import { dropScaleOut, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
+import type { ConfigOverrides } from '../../src/config/load.js';
+import type { Hub } from '../../src/hub.js';
+import { dropScaleOut, scaleOutNames, scaleOutOverrides, startIngestNode, until } from '../helpers/scale-out.js';
 
 const names = scaleOutNames();
 // One data dir: the nodes of one deployment share the master key (here its key file).
@@ -21,20 +20,8 @@ const dataDir = tempDir('parapet-nodes-');
 
 const shared: ConfigOverrides = { ...scaleOutOverrides(names, dataDir), registry: { status_sweep_ms: 100 } };
 
-async function startIngestNode(extra: ConfigOverrides = {}): Promise<Hub> {
-  const config = testConfig({ ...shared, http: { port: 0 }, mqtt: { port: 0, enabled: false }, log: { level: 'silent' }, node: { role: 'ingest' }, ...extra });
-  return startHub({ config, env: {}, logger: createLogger('silent') });
-}
+const startNode = (extra: ConfigOverrides = {}): Promise<Hub> => startIngestNode(shared, extra);
 
-async function until<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface IngestAnswer {
   accepted: number;
@@ -62,7 +49,7 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
       expect(r.status).toBe(201);
     }
     // No lease: it starts while the serving node holds the schema's.
-    node = await startIngestNode();
+    node = await startNode();
   });
 
   afterAll(async () => {
@@ -189,6 +176,6 @@ describe('an ingest node beside the serving node (SPEC §7)', () => {
   });
 
   it('refuses to start as an ingest node on a store or bus other nodes cannot share', async () => {
-    await expect(startIngestNode({ store: { kind: 'memory' }, bus: { kind: 'memory' } })).rejects.toMatchObject({ code: 'invalid_config' });
+    await expect(startNode({ store: { kind: 'memory' }, bus: { kind: 'memory' } })).rejects.toMatchObject({ code: 'invalid_config' });
   });
 });

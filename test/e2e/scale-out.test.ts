@@ -14,7 +14,7 @@ import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
 import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
 import { openOffline, startHub } from '../../src/hub.js';
 import { createLogger } from '../../src/core/log.js';
-import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
+import { dropScaleOut, NATS_URL, PG_URL, scaleOutNames, scaleOutOverrides, until } from '../helpers/scale-out.js';
 
 const names = scaleOutNames();
 const { schema, prefix } = names;
@@ -38,15 +38,6 @@ async function streamMessages(): Promise<number> {
   }
 }
 
-async function until<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('scale-out adapters in a serving hub (SPEC §7)', () => {
   let hub: TestHub;

@@ -6,10 +6,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, tempDir, type TestHub } from '../helpers/hub.js';
-import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
-import { startHub, type Hub } from '../../src/hub.js';
-import { createLogger } from '../../src/core/log.js';
-import { dropScaleOut, scaleOutNames, scaleOutOverrides } from '../helpers/scale-out.js';
+import type { ConfigOverrides } from '../../src/config/load.js';
+import type { Hub } from '../../src/hub.js';
+import { dropScaleOut, scaleOutNames, scaleOutOverrides, startIngestNode } from '../helpers/scale-out.js';
 
 const names = scaleOutNames();
 const dataDir = tempDir('parapet-rate-');
@@ -26,8 +25,7 @@ describe('rate limits shared by the nodes of one store (SPEC §5.6, §7)', () =>
     serving = await startTestHub(shared);
     const r = await serving.api('/devices/cam-r', { method: 'PUT', body: JSON.stringify({ type: 'camera', site: 'harbour', name: 'cam-r' }) });
     expect(r.status).toBe(201);
-    const config = testConfig({ ...shared, http: { port: 0, rate_limit_per_min: LIMIT }, mqtt: { port: 0, enabled: false }, log: { level: 'silent' }, node: { role: 'ingest' } });
-    node = await startHub({ config, env: {}, logger: createLogger('silent') });
+    node = await startIngestNode(shared, { http: { port: 0, rate_limit_per_min: LIMIT } });
   });
 
   afterAll(async () => {

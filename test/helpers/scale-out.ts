@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { ConfigOverrides } from '../../src/config/load.js';
+import { testConfig, type ConfigOverrides } from '../../src/config/load.js';
+import { startHub, type Hub } from '../../src/hub.js';
+import { createLogger } from '../../src/core/log.js';
 
 export const PG_URL = 'postgres://root@127.0.0.1:5432/test';
 export const NATS_URL = 'nats://127.0.0.1:4222';
@@ -33,4 +35,21 @@ export async function dropScaleOut(names: { readonly schema: string; readonly pr
   const nc = await connect({ servers: NATS_URL });
   await (await jetstreamManager(nc)).streams.delete(`${names.prefix}_bus`).catch(() => false);
   await nc.close();
+}
+
+/** An ingest node (`node.role: ingest`) on a deployment's shared configuration, quiet, on free ports. */
+export function startIngestNode(shared: ConfigOverrides, extra: ConfigOverrides = {}): Promise<Hub> {
+  const config = testConfig({ ...shared, http: { port: 0 }, mqtt: { port: 0, enabled: false }, log: { level: 'silent' }, node: { role: 'ingest' }, ...extra });
+  return startHub({ config, env: {}, logger: createLogger('silent') });
+}
+
+/** Polls f every 50 ms until it gives a value; fails after ms. */
+export async function until<T>(f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
