@@ -4,6 +4,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { IdentifierClass } from '../core/kinds.js';
+import { HmacSha256Key } from './hmac-sha256.js';
 
 /** The persisted form: only ciphertext, never the key (SPEC §4.2). */
 export interface WrappedKey {
@@ -19,9 +20,22 @@ export interface WrappedKey {
   readonly ct: string;
 }
 
+/** An unwrapped key in memory, with its HMAC midstates; shaped as the EpochKey `keyFor` returns. */
 export interface LiveKey {
   readonly record: WrappedKey;
+  readonly epoch: string;
   readonly key: Buffer;
+  readonly hmac: HmacSha256Key;
+}
+
+export function liveKey(record: WrappedKey, key: Buffer): LiveKey {
+  return { record, epoch: record.epoch, key, hmac: new HmacSha256Key(key) };
+}
+
+/** Zeroes a key and its midstates (either one recomputes every pseudonym of the epoch). */
+export function zeroKey(live: LiveKey): void {
+  live.key.fill(0);
+  live.hmac.destroy();
 }
 
 /** The additional data a wrapped key is bound to: it cannot be moved to another class, epoch or site. */

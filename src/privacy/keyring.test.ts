@@ -137,7 +137,7 @@ describe('Keyring', () => {
 
   it('destroys a key once the longest retention of its class has passed', async () => {
     const { keyring, kv, clock, events } = await setup({ privacy: { retention: { access_days: 2 } } });
-    keyring.keyFor('credential', { ts: T0, site: 'x' });
+    const held = keyring.keyFor('credential', { ts: T0, site: 'x' });
     const before = keyring.pseudonymsFor('credential', 'card-1');
     expect(before).toHaveLength(1);
     // The epoch ends at midnight; its key lives 2 days past that.
@@ -151,6 +151,9 @@ describe('Keyring', () => {
     expect(events.at(-1)).toMatchObject({ action: 'key.destroyed', idClass: 'credential', epoch: '20261126', at: destroyAt });
     expect(keyring.pseudonymsFor('credential', 'card-1')).toEqual([]);
     expect(codeOf(() => keyring.keyFor('credential', { ts: T0, site: 'x' }))).toBe('invalid_timestamp');
+    // The key and its HMAC midstates (as good as the key) are zeroed, not only dropped.
+    expect(held.key.equals(Buffer.alloc(32))).toBe(true);
+    expect(() => held.hmac?.mac(Buffer.from('card-1'))).toThrow(/destroyed/);
   });
 
   it('keeps plate keys as long as watchlist hits (the longest plate retention)', async () => {
@@ -259,7 +262,8 @@ describe('Keyring', () => {
     const key = keyring.keyFor('credential', { ts: T0, site: 'x' }).key;
     await keyring.flush();
     const ingestNode = await Keyring.open({ master, kv, clock, config });
-    const copy = ingestNode.keyFor('credential', { ts: T0, site: 'x' }).key;
+    const held = ingestNode.keyFor('credential', { ts: T0, site: 'x' });
+    const copy = held.key;
     expect(copy.equals(key)).toBe(true);
     const destroyAt = Date.parse('2026-11-27T00:00:00.000Z') + 2 * DAY;
     clock.set(destroyAt - 1);
@@ -268,6 +272,7 @@ describe('Keyring', () => {
     const eventsBefore = events.length;
     expect(ingestNode.forgetExpired()).toBe(1);
     expect(copy.equals(Buffer.alloc(32))).toBe(true);
+    expect(() => held.hmac?.mac(Buffer.from('card-1'))).toThrow(/destroyed/);
     expect(ingestNode.liveKeys()).toEqual([]);
     // The store still holds it until the serving node destroys (and audits) it.
     expect((await kv.list(KEY_PREFIX)).length).toBe(1);

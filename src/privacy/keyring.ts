@@ -16,7 +16,7 @@
  * is thrown away, which would leave pseudonyms nobody can compute again (docs/scale-out.md).
  */
 import { randomBytes } from 'node:crypto';
-import { aad, open, sameRecord, seal, type LiveKey, type WrappedKey } from './key-wrap.js';
+import { aad, liveKey, open, sameRecord, seal, zeroKey, type LiveKey, type WrappedKey } from './key-wrap.js';
 import type { IdentifierClass } from '../core/kinds.js';
 import { IDENTIFIER_CLASSES } from '../core/kinds.js';
 import type { Clock } from '../core/clock.js';
@@ -26,7 +26,7 @@ import type { KvStore } from '../store/store.js';
 import { ParapetError } from '../core/errors.js';
 import { deriveWrapKey } from './master-key.js';
 import { normaliseIdentifier } from './normalise.js';
-import { pseudonymOf, type KeySource, type PseudonymContext } from './pseudonymiser.js';
+import { pseudonymOf, type EpochKey, type KeySource, type PseudonymContext } from './pseudonymiser.js';
 import { keyRetentionMs } from './retention-policy.js';
 
 export const KEY_PREFIX = 'keyring/key/';
@@ -138,7 +138,7 @@ export class Keyring implements KeySource {
       } catch {
         throw mismatch();
       }
-      this.live.set(name, { record: rec, key });
+      this.live.set(name, liveKey(rec, key));
     }
   }
 
@@ -214,12 +214,12 @@ export class Keyring implements KeySource {
     const current = this.live.get(name);
     if (current && sameRecord(current.record, stored)) {
       // keyFor made and used a key meanwhile, and it is the stored one.
-      mine.key.fill(0);
+      zeroKey(mine);
       return;
     }
-    this.live.set(name, won ? mine : { record: stored, key: this.unwrap(stored) });
+    this.live.set(name, won ? mine : liveKey(stored, this.unwrap(stored)));
     if (won) this.o.onKeyEvent?.({ action: 'key.created', idClass, epoch: mine.record.epoch, site, at: now });
-    else mine.key.fill(0);
+    else zeroKey(mine);
   }
 
   private unwrap(w: WrappedKey): Buffer {
@@ -231,14 +231,14 @@ export class Keyring implements KeySource {
   }
 
   /** The key of (class, epoch of ts, site); created on first use. Throws once the epoch's retention is over. */
-  keyFor(idClass: IdentifierClass, ctx: PseudonymContext): { epoch: string; key: Buffer } {
+  keyFor(idClass: IdentifierClass, ctx: PseudonymContext): EpochKey {
     const now = this.o.clock.now();
     const start = this.epochOf(idClass, ctx.ts, now);
     if (typeof start !== 'number') throw start;
     const site = this.siteFor(idClass, ctx.site);
     const name = this.nameOf(idClass, start, site);
     const found = this.live.get(name);
-    if (found) return { epoch: found.record.epoch, key: found.key };
+    if (found) return found;
     const created = this.create(idClass, start, site, now);
     // Insert-if-absent: when another process (an offline CLI command, another node) stored a key for
     // this epoch first, that one is adopted, so every process pseudonymises the epoch alike. Keys are
@@ -249,7 +249,7 @@ export class Keyring implements KeySource {
       .catch((err: unknown) => this.o.onError?.(err));
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
-    return { epoch: created.record.epoch, key: created.key };
+    return created;
   }
 
   /** A new random key for (class, epoch, site), wrapped; not yet live or stored. */
@@ -266,7 +266,7 @@ export class Keyring implements KeySource {
       created_at: this.o.clock.now(),
       ...seal(this.wrapKey, key, aad(idClass, epoch, site)),
     };
-    return { record, key };
+    return liveKey(record, key);
   }
 
   private create(idClass: IdentifierClass, start: number, site: string | null, now: number): LiveKey {
@@ -281,11 +281,11 @@ export class Keyring implements KeySource {
     if (sameRecord(stored, mine.record)) return;
     const current = this.live.get(name);
     if (current && current !== mine && sameRecord(current.record, stored)) {
-      mine.key.fill(0);
+      zeroKey(mine);
       return;
     }
-    this.live.set(name, { record: stored, key: this.unwrap(stored) });
-    mine.key.fill(0);
+    this.live.set(name, liveKey(stored, this.unwrap(stored)));
+    zeroKey(mine);
     this.o.onWarning?.(`epoch key ${name.slice(KEY_PREFIX.length)} was created by another process at the same time; its key is used from now on`);
   }
 
@@ -322,7 +322,7 @@ export class Keyring implements KeySource {
       if (info.destroyAt > now) continue;
       await this.o.kv.delete(name);
       this.live.delete(name);
-      live.key.fill(0);
+      zeroKey(live);
       destroyed.push(info);
       this.o.onKeyEvent?.({ action: 'key.destroyed', idClass: info.idClass, epoch: info.epoch, site: info.site, at: now });
     }
@@ -339,7 +339,7 @@ export class Keyring implements KeySource {
     for (const [name, live] of [...this.live]) {
       if (this.info(live.record).destroyAt > now) continue;
       this.live.delete(name);
-      live.key.fill(0);
+      zeroKey(live);
       n++;
     }
     return n;
@@ -361,12 +361,12 @@ export class Keyring implements KeySource {
     if (normalised.length === 0) throw new ParapetError('invalid_field', `${idClass} is empty after normalisation`);
     const now = this.o.clock.now();
     const out: string[] = [];
-    for (const { record, key } of this.live.values()) {
+    for (const { record, hmac } of this.live.values()) {
       if (record.idClass !== idClass) continue;
       if (site !== undefined && idClass === 'mac' && record.site !== site) continue;
       if (record.end + this.retentionOf(idClass) <= now) continue;
       if (range && (record.end <= range.from || record.start >= range.to)) continue;
-      out.push(pseudonymOf(idClass, normalised, record.epoch, key));
+      out.push(pseudonymOf(idClass, normalised, record.epoch, hmac));
     }
     return [...new Set(out)];
   }

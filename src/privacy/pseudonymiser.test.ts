@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HmacSha256Key } from './hmac-sha256.js';
 import { canonicalInput, createPseudonymiser, formatPseudonym, pseudonymOf, type KeySource } from './pseudonymiser.js';
 
 const fixedKeys: KeySource = {
@@ -43,5 +45,22 @@ describe('pseudonymiser', () => {
     const { epoch, key } = fixedKeys.keyFor('plate', { ts: 0, site: 's' });
     expect(pseudonymOf('plate', 'AB123', epoch, key)).toBe(p.pseudonymise('plate', 'ab-123', { ts: 0, site: 's' }));
     expect(formatPseudonym('mac', 'x', Buffer.alloc(32, 255))).toBe(`mac:x:${Buffer.alloc(16, 255).toString('base64url')}`);
+  });
+
+  it('gives the same pseudonym with the key midstates as with node:crypto (long and non-ASCII values too)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('plate', 'credential', 'mac'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 400 }), (raw, idClass, value) => {
+        const key = Buffer.from(raw);
+        expect(pseudonymOf(idClass, value, 'e1', new HmacSha256Key(key))).toBe(pseudonymOf(idClass, value, 'e1', key));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('uses the midstates a key source provides', () => {
+    const key = Buffer.alloc(32, 1);
+    const withMidstate = createPseudonymiser({ keyFor: () => ({ epoch: 'e', key: Buffer.alloc(32), hmac: new HmacSha256Key(key) }) });
+    const plain = createPseudonymiser({ keyFor: () => ({ epoch: 'e', key }) });
+    expect(withMidstate.pseudonymise('plate', 'AB123', { ts: 0, site: 's' })).toBe(plain.pseudonymise('plate', 'AB123', { ts: 0, site: 's' }));
   });
 });

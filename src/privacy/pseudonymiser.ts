@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { IdentifierClass } from '../core/kinds.js';
 import { ParapetError } from '../core/errors.js';
 import { normaliseIdentifier } from './normalise.js';
+import type { HmacSha256Key } from './hmac-sha256.js';
 
 export interface PseudonymContext {
   /** Event time, epoch ms: selects the epoch key. */
@@ -27,15 +28,25 @@ export interface Pseudonymiser {
 
 /** Length-prefixed canonical input, so (class, value) pairs can never collide by concatenation. */
 export function canonicalInput(idClass: IdentifierClass, normalised: string): Buffer {
-  const cl = Buffer.byteLength(idClass, 'utf8');
-  const vl = Buffer.byteLength(normalised, 'utf8');
-  const out = Buffer.allocUnsafe(8 + cl + vl);
-  out.writeUInt32BE(cl, 0);
-  out.write(idClass, 4, 'utf8');
-  out.writeUInt32BE(vl, 4 + cl);
-  out.write(normalised, 8 + cl, 'utf8');
+  const out = Buffer.allocUnsafe(canonicalLength(idClass, normalised));
+  writeCanonical(out, idClass, normalised);
   return out;
 }
+
+function canonicalLength(idClass: IdentifierClass, normalised: string): number {
+  return 8 + Buffer.byteLength(idClass, 'utf8') + Buffer.byteLength(normalised, 'utf8');
+}
+
+function writeCanonical(out: Buffer, idClass: IdentifierClass, normalised: string): number {
+  const cl = out.write(idClass, 4, 'utf8');
+  out.writeUInt32BE(cl, 0);
+  const vl = out.write(normalised, 8 + cl, 'utf8');
+  out.writeUInt32BE(vl, 4 + cl);
+  return 8 + cl + vl;
+}
+
+/** Reused canonical-input buffer for the per-event path (synchronous, so never shared by two calls). */
+let scratch = Buffer.allocUnsafe(256);
 
 /** 128 bits of the HMAC, base64url, tagged `<class>:<epoch>:` so a pseudonym names its key. */
 export function formatPseudonym(idClass: IdentifierClass, epoch: string, mac: Buffer): string {
@@ -43,14 +54,27 @@ export function formatPseudonym(idClass: IdentifierClass, epoch: string, mac: Bu
 }
 
 /** The pseudonym of an already-normalised value under one epoch key (also used for watchlists and investigations). */
-export function pseudonymOf(idClass: IdentifierClass, normalised: string, epoch: string, key: Buffer): string {
-  const mac = createHmac('sha256', key).update(canonicalInput(idClass, normalised)).digest();
+export function pseudonymOf(idClass: IdentifierClass, normalised: string, epoch: string, key: Buffer | HmacSha256Key): string {
+  if (Buffer.isBuffer(key)) return formatPseudonym(idClass, epoch, createHmac('sha256', key).update(canonicalInput(idClass, normalised)).digest());
+  const need = canonicalLength(idClass, normalised);
+  if (need > scratch.length) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  const len = writeCanonical(scratch, idClass, normalised);
+  const mac = key.mac(scratch, len);
+  scratch.fill(0, 0, len);
   return formatPseudonym(idClass, epoch, mac);
+}
+
+/** An epoch key as the pseudonymise stage uses it. */
+export interface EpochKey {
+  readonly epoch: string;
+  readonly key: Buffer;
+  /** The key's HMAC midstates (hmac-sha256.ts); when absent the key is used with node:crypto. */
+  readonly hmac?: HmacSha256Key;
 }
 
 export interface KeySource {
   /** The key and epoch label for a class at a time (and site, for Wi-Fi). */
-  keyFor(idClass: IdentifierClass, ctx: PseudonymContext): { epoch: string; key: Buffer };
+  keyFor(idClass: IdentifierClass, ctx: PseudonymContext): EpochKey;
   /** Null when keyFor answers from memory now; else a promise settled once the key is stored. Absent: always ready. */
   ensure?(idClass: IdentifierClass, ctx: PseudonymContext): Promise<void> | null;
 }
@@ -60,8 +84,8 @@ export function createPseudonymiser(keys: KeySource): Pseudonymiser {
     pseudonymise(idClass, raw, ctx) {
       const normalised = normaliseIdentifier(idClass, raw);
       if (normalised.length === 0) throw new ParapetError('invalid_field', `${idClass} is empty after normalisation`);
-      const { epoch, key } = keys.keyFor(idClass, ctx);
-      return pseudonymOf(idClass, normalised, epoch, key);
+      const k = keys.keyFor(idClass, ctx);
+      return pseudonymOf(idClass, normalised, k.epoch, k.hmac ?? k.key);
     },
     ready: (idClass, ctx) => keys.ensure?.(idClass, ctx) ?? null,
   };
