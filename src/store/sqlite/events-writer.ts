@@ -7,7 +7,7 @@
  */
 import type { Db, Statement } from './connection.js';
 import type { Names } from './names.js';
-import { DUPLICATE, type EncodedBatch } from './batch.js';
+import { DUPLICATE, NO_ZONE, REF_DEVICE, REF_KIND, REF_SITE, REF_ZONE, type EncodedBatch } from './batch.js';
 import { DedupeIndex } from './dedupe-runs.js';
 import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS } from './partitions.js';
 import type { LivenessUpdate } from '../store.js';
@@ -110,21 +110,23 @@ export class EventWriter {
 
   private appendOne(b: EncodedBatch): Float64Array {
     const out = new Float64Array(b.n);
-    const names = this.names;
+    // Each distinct name of the batch is interned once (batch.ts).
+    const ids = b.names.map((name) => this.names.intern(name));
+    const refs = b.refs;
     for (let i = 0; i < b.n; i++) {
-      const device = b.device[i] as string;
-      const dev = names.intern(device);
+      const r = 4 * i;
+      const dev = ids[refs[r + REF_DEVICE]!]!;
       const id = b.id[i] ?? null;
       // Dedupe (SPEC §2): a repeat of an earlier batch or of an earlier member of this one.
-      if (id !== null && !this.dedupe.record(dev, device, id)) {
+      if (id !== null && !this.dedupe.record(dev, b.names[refs[r + REF_DEVICE]!]!, id)) {
         out[i] = DUPLICATE;
         continue;
       }
-      const ts = b.ts[i] as number;
-      const part = this.partition(names.intern(b.kind[i] as string), dayOf(ts));
-      const zone = b.zone[i] ?? null;
+      const ts = b.ts[i]!;
+      const part = this.partition(ids[refs[r + REF_KIND]!]!, dayOf(ts));
+      const zone = refs[r + REF_ZONE]!;
       const seq = ++this.seq;
-      part.insert.run(ts, seq, dev, names.intern(b.site[i] as string), zone === null ? null : names.intern(zone), (b.rcv[i] as number) - ts, id, b.data[i]);
+      part.insert.run(ts, seq, dev, ids[refs[r + REF_SITE]!], zone === NO_ZONE ? null : ids[zone], b.rcv[i]! - ts, id, b.data[i]);
       if (part.added++ === 0) this.touched.push(part);
       if (!part.devices.has(dev)) {
         this.st.presence.run(dev, part.day, part.kind);

@@ -16,7 +16,7 @@ import { ParapetError } from '../../core/errors.js';
 import type { AppendResult, DeviceStore, EventStore, KvStore, LivenessUpdate, PrincipalStore, Store } from '../store.js';
 import { openConnection, type Db } from './connection.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
-import { encodeBatch, DUPLICATE } from './batch.js';
+import { encodeBatch, transferables, DUPLICATE } from './batch.js';
 import { SqliteDevices } from './devices.js';
 import { SqlitePrincipals } from './principals.js';
 import { SqliteKv } from './kv.js';
@@ -94,7 +94,7 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     async append(list: readonly SafeEvent[], liveness: readonly LivenessUpdate[] = []): Promise<AppendResult[]> {
       if (list.length === 0 && liveness.length === 0) return [];
       const batch = encodeBatch(list, liveness);
-      const seqs = (await writer.call('append', [batch], [batch.ts.buffer as ArrayBuffer, batch.rcv.buffer as ArrayBuffer])) as Float64Array;
+      const seqs = (await writer.call('append', [batch], transferables(batch))) as Float64Array;
       return Array.from(seqs, (s) => (s === DUPLICATE ? 'duplicate' : s));
     },
     query: async (q) => (await reader.call('query', [q])) as Awaited<ReturnType<EventStore['query']>>,
