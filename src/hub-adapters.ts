@@ -28,9 +28,14 @@ export interface OpenMode {
    * announcements, rule services detached from the bus.
    */
   readonly ingestNode?: boolean;
+  /** A serving node on PostgreSQL lost its serving lease to another node: it must stop serving. */
+  readonly onLeaseLost?: (why: string) => void;
 }
 
 export async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logger, mode: OpenMode): Promise<Store> {
+  if (config.node.standby && (config.store.kind !== 'postgres' || config.node.role !== 'all')) {
+    throw new ParapetError('invalid_config', 'node.standby is for a serving node (node.role all) on store.kind postgres: it waits for the schema\'s serving lease (docs/scale-out.md)');
+  }
   switch (config.store.kind) {
     case 'memory':
       return createMemoryStore();
@@ -46,6 +51,12 @@ export async function openStore(config: Readonly<Config>, masterKey: Buffer, log
         url: config.store.postgres_url,
         schema: config.store.postgres_schema,
         serving: mode.live && mode.ingestNode !== true,
+        standby: config.node.standby,
+        onWaiting: (holder) => log.warn({ mod: 'store' }, `standby: the serving lease of schema ${config.store.postgres_schema} is held by ${holder}; waiting to take over`),
+        onLeaseLost: (why) => {
+          log.error({ mod: 'store' }, `${why}; stopping: another node serves this schema now`);
+          mode.onLeaseLost?.(why);
+        },
         log: (m: string) => log.info({ mod: 'store' }, m),
       });
     }

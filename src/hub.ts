@@ -68,6 +68,8 @@ export interface Hub extends OfflineHub {
   readonly tls: { readonly fingerprint: string; readonly caFile: string | null; readonly createdCa: boolean } | null;
   /** Frigate bridge and SIA DC-09 receiver, when configured (SPEC §6; src/adapters/integrations.ts). */
   readonly integrations: Integrations | null;
+  /** Settles with the reason when this node must stop: its serving lease went to another node (PostgreSQL). */
+  readonly lost: Promise<string>;
 }
 
 function isLoopback(host: string): boolean {
@@ -220,7 +222,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const tls = await resolveTls(config);
   await guardBeforeStart(config, opts.configFile, opts.logger ?? createLogger(config.log.level));
   if (config.node.role === 'ingest') return startIngestNode(opts, tls);
-  const offline = await openOffline(opts, { live: true });
+  let leaseLost: (why: string) => void = () => {};
+  const lost = new Promise<string>((resolve) => (leaseLost = resolve));
+  const offline = await openOffline(opts, { live: true, onLeaseLost: (why) => leaseLost(why) });
   const { deps } = offline;
   // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
   const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));
@@ -301,6 +305,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     firstAdmin,
     tls: tls ? { fingerprint: tls.fingerprint, caFile: tls.caFile, createdCa: tls.createdCa } : null,
     integrations,
+    lost,
     async close() {
       // The broker first: a publish still in ingest is answered (or not) before the pipeline drains.
       await integrations?.close();
@@ -372,6 +377,8 @@ async function startIngestNode(opts: HubOptions, tls: Awaited<ReturnType<typeof 
     firstAdmin: null,
     tls: tls ? { fingerprint: tls.fingerprint, caFile: tls.caFile, createdCa: tls.createdCa } : null,
     integrations: null,
+    // An ingest node holds no lease.
+    lost: new Promise<string>(() => {}),
     async close() {
       await httpApp.close();
       stopTimers();

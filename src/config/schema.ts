@@ -123,6 +123,11 @@ export const ConfigSchema = Type.Object(
          * webhooks only, any number of them beside the serving node.
          */
         role: Type.Union([Type.Literal('all'), Type.Literal('ingest')], { default: 'all' }),
+        /**
+         * Serving node on PostgreSQL only: while another node holds the schema's serving lease, wait
+         * for it (a hot standby) instead of refusing to start; serve the moment it is released.
+         */
+        standby: Type.Boolean({ default: false }),
       },
       strict,
     ),

@@ -92,7 +92,7 @@ describe('scale-out adapters in a serving hub (SPEC §7)', () => {
     const config = testConfig({ ...overrides, http: { port: 0 }, mqtt: { enabled: false, port: 0 }, log: { level: 'silent' } });
     await expect(startHub({ config, env: {}, logger: createLogger('silent') })).rejects.toMatchObject({
       code: 'conflict',
-      message: expect.stringMatching(/Another hub node is serving PostgreSQL schema .* stop the other node or set store\.postgres_schema/) as unknown,
+      message: expect.stringMatching(/Another hub node is serving PostgreSQL schema .* stop the other node, set store\.postgres_schema, or start this one as a standby \(--standby/) as unknown,
     });
     const offline = await openOffline({ config, env: {}, logger: createLogger('silent') });
     try {

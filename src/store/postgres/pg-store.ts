@@ -17,7 +17,9 @@ import { createPgEventStore } from './pg-events.js';
 import { createPgDeviceStore } from './pg-devices.js';
 import { createPgPrincipalStore } from './pg-principals.js';
 import { createPgKvStore } from './pg-kv.js';
-import { lockKeys, SCHEMA_PATTERN } from './pg-sql.js';
+import { SCHEMA_PATTERN } from './pg-sql.js';
+import { parseTarget, reason } from './pg-target.js';
+import { ServingLease } from './serving-lease.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (any form `pg` accepts as a connection string). */
@@ -34,6 +36,12 @@ export interface PostgresStoreOptions {
    * commands (tokens, devices, reports) open without it and work while a node serves.
    */
   readonly serving?: boolean;
+  /** Serving only: wait for the lease while another node holds it (a hot standby, serving-lease.ts). */
+  readonly standby?: boolean;
+  /** Serving only: a standby is waiting for `holder` to let go. */
+  readonly onWaiting?: (holder: string) => void;
+  /** Serving only: the lease was lost to another node; this node must stop serving. */
+  readonly onLeaseLost?: (why: string) => void;
 }
 
 export interface PostgresStore extends Store {
@@ -45,41 +53,6 @@ export interface PostgresStore extends Store {
 export const DEFAULT_SCHEMA = 'parapet';
 /** How long opening a connection may take before the store reports the server unreachable, ms. */
 const CONNECT_TIMEOUT_MS = 10_000;
-
-interface Target {
-  /** host:port for messages: never the credentials. */
-  readonly shown: string;
-  readonly secrets: string[];
-}
-
-function parseTarget(url: string): Target {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ParapetError('invalid_config', 'store.postgres_url is not a PostgreSQL URL (postgres://user:password@host:port/database)');
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new ParapetError('invalid_config', 'store.postgres_url is not a PostgreSQL URL (postgres://user:password@host:port/database)');
-  }
-  const host = u.hostname || u.searchParams.get('host') || 'localhost';
-  const secrets = [u.password, safeDecode(u.password), u.searchParams.get('password') ?? ''].filter((x) => x !== '');
-  return { shown: `${host}:${u.port || '5432'}`, secrets };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function reason(err: unknown, t: Target): string {
-  let text = err instanceof Error ? err.message : String(err);
-  for (const secret of t.secrets) text = text.split(secret).join('***');
-  return text;
-}
 
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
   const schema = opts.schema ?? DEFAULT_SCHEMA;
@@ -108,9 +81,20 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
   // An idle connection the server drops emits 'error' on the pool; unheard, it would end the process.
   pool.on('error', (err) => log(`PostgreSQL at ${target.shown}: idle connection lost: ${reason(err, target)}`));
 
-  let lease: pg.Client | null = null;
+  let lease: ServingLease | null = null;
   try {
-    if (opts.serving) lease = await takeServingLease(opts.url, schema, target);
+    if (opts.serving) {
+      lease = await ServingLease.take({
+        url: opts.url,
+        schema,
+        target,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        log,
+        ...(opts.standby ? { standby: true } : {}),
+        ...(opts.onWaiting ? { onWaiting: opts.onWaiting } : {}),
+        ...(opts.onLeaseLost ? { onLost: opts.onLeaseLost } : {}),
+      });
+    }
     const applied = await migrate(pool, schema);
     if (applied.length > 0) log(`store schema ${schema} at version ${SCHEMA_VERSION} (applied ${applied.join(', ')})`);
     const partitions = new PartitionSet(pool, schema);
@@ -124,31 +108,7 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
   }
 }
 
-/**
- * The serving lease: a session-level advisory lock, released by the server when the connection
- * goes, so a node that dies frees it at once and a restarted or standby node can take over.
- */
-async function takeServingLease(url: string, schema: string, target: Target): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'parapet-serving' });
-  // A lost lease connection must not end the process unheard; the next start reports the state.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    const r = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKeys(schema, 'serving')}) AS ok`);
-    if (r.rows[0]?.ok !== true) {
-      throw new ParapetError(
-        'conflict',
-        `Another hub node is serving PostgreSQL schema ${schema} at ${target.shown}. Parapet runs one serving node per schema for now (docs/scale-out.md); stop the other node or set store.postgres_schema.`,
-      );
-    }
-    return client;
-  } catch (err) {
-    await client.end().catch(() => {});
-    throw err;
-  }
-}
-
-function assemble(pool: pg.Pool, schema: string, partitions: PartitionSet, log: (m: string) => void, lease: pg.Client | null): PostgresStore {
+function assemble(pool: pg.Pool, schema: string, partitions: PartitionSet, log: (m: string) => void, lease: ServingLease | null): PostgresStore {
   const events = createPgEventStore(pool, schema, partitions, log);
   let closing: Promise<void> | null = null;
   return {
