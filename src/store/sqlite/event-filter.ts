@@ -21,6 +21,9 @@ export interface ResolvedFilter {
   /** Conditions on partition rows (`ts`, `dev`, `site`, `zone`) and their parameters. */
   readonly where: string[];
   readonly params: number[];
+  /** The conditions other than time and device (`site`, `zone`), for rows found by key (device postings). */
+  readonly rowWhere: string[];
+  readonly rowParams: number[];
   /** Whether every row of a partition whose day lies inside [from, to) matches. */
   readonly onlyTime: boolean;
 }
@@ -29,6 +32,8 @@ export interface ResolvedFilter {
 export function resolveFilter(names: Names, f: EventFilter): ResolvedFilter | null {
   const where: string[] = [];
   const params: number[] = [];
+  const rowWhere: string[] = [];
+  const rowParams: number[] = [];
   if (f.from !== undefined) {
     where.push('ts >= ?');
     params.push(f.from);
@@ -47,23 +52,25 @@ export function resolveFilter(names: Names, f: EventFilter): ResolvedFilter | nu
   if (f.site !== undefined) {
     const site = names.find(f.site);
     if (site === null || (f.sites !== undefined && !f.sites.includes(f.site))) return null;
-    where.push('site = ?');
-    params.push(site);
+    rowWhere.push('site = ?');
+    rowParams.push(site);
   } else if (f.sites !== undefined) {
     // The caller's site scope (SPEC §5.3); an empty scope sees nothing.
     const ids = f.sites.map((s) => names.find(s)).filter((s): s is number => s !== null);
     if (ids.length === 0) return null;
-    where.push(`site IN (${ids.map(() => '?').join(',')})`);
-    params.push(...ids);
+    rowWhere.push(`site IN (${ids.map(() => '?').join(',')})`);
+    rowParams.push(...ids);
   }
   if (f.zone !== undefined) {
     const zone = names.find(f.zone);
     if (zone === null) return null;
-    where.push('zone = ?');
-    params.push(zone);
+    rowWhere.push('zone = ?');
+    rowParams.push(zone);
   }
+  where.push(...rowWhere);
+  params.push(...rowParams);
   const onlyTime = f.device === undefined && f.site === undefined && f.sites === undefined && f.zone === undefined;
-  return { from: f.from, to: f.to, dev, where, params, onlyTime };
+  return { from: f.from, to: f.to, dev, where, params, rowWhere, rowParams, onlyTime };
 }
 
 /** Partitions that may hold matches, oldest day first (kinds ascending within a day). */

@@ -19,12 +19,15 @@ async function setup(name: string) {
   const key = randomBytes(32);
   const store = await openSqliteStore({ file, key });
   const peek = openConnection({ file, key, cacheMiB: 1 });
-  const tables = () =>
-    (peek.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB 'ev_[0-9]*' ORDER BY name").pluck().all() as string[]).length;
+  const count = (glob: string) => (peek.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name GLOB ? ORDER BY name").pluck().all(glob) as string[]).length;
+  /** Partition tables, and the device postings table each has (device-postings.ts). */
+  const tables = () => count('ev_[0-9]*') - count('ev_[0-9]*_dp');
+  const postingTables = () => count('ev_[0-9]*_dp');
   const rows = (sql: string) => peek.prepare(sql).pluck().get() as number;
   return {
     store,
     tables,
+    postingTables,
     rows,
     async close() {
       peek.close();
@@ -41,8 +44,10 @@ describe('sqlite events purge', () => {
     );
     await s.store.events.append([...evs, safeEvent({ ts: DAY0, kind: 'fire.alarm', id: 'keep' })]);
     expect(s.tables()).toBe(4);
+    expect(s.postingTables()).toBe(4);
     expect(await s.store.events.purge(['lpr.read'], DAY0 + 2 * DAY)).toBe(20);
     expect(s.tables()).toBe(2);
+    expect(s.postingTables()).toBe(2);
     // Text ids keep one row each (device-numbered ids live in runs, checked by behaviour below).
     expect(s.rows('SELECT count(*) FROM ev_dedupe')).toBe(6);
     expect(s.rows('SELECT count(*) FROM ev_parts')).toBe(2);
@@ -78,6 +83,14 @@ describe('sqlite events purge', () => {
     expect(s.rows('SELECT n FROM ev_parts')).toBe(total - cut + 1);
     const first = await s.store.events.query({ limit: 1, order: 'asc' });
     expect(first.events[0]?.id).toBe(cut % 3 ? `wifi-${cut % 7}-${cut}` : `w${cut}`);
+    // Device postings were pruned with their rows: a device's count and first page see only what is left.
+    for (const d of [0, 3]) {
+      const firstLeft = evs.findIndex((e, i) => i >= cut && e.device === `wifi-${d}`);
+      const left = evs.filter((e, i) => i >= cut && e.device === `wifi-${d}`).length + (d === 0 ? 1 : 0);
+      expect(await s.store.events.count({ device: `wifi-${d}` })).toBe(left);
+      expect((await s.store.events.histogram({ device: `wifi-${d}`, from: DAY0, to: DAY0 + DAY, intervalMs: DAY })).map((b) => b.count)).toEqual([left]);
+      expect((await s.store.events.query({ device: `wifi-${d}`, limit: 1, order: 'asc' })).events[0]?.ts).toBe(new Date(DAY0 + firstLeft).toISOString());
+    }
     // Purged ids are forgotten, kept ones still refuse a repeat — in runs, loose and text alike.
     const again = (i: number) => safeEvent({ ts: DAY0 + i, id: i % 3 ? `wifi-${i % 7}-${i}` : `w${i}`, kind: 'wifi.sighting', device: `wifi-${i % 7}` });
     const probe = [1, 2, 3, cut - 2, cut - 1, cut, cut + 1, cut + 2, total - 1];

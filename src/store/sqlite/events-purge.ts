@@ -7,12 +7,13 @@
  *  - wholly expired (its day ended by `before`): the dedupe entries of its rows are deleted in
  *    chunks, then the table is dropped — no row-by-row delete of the events themselves;
  *  - partly expired: rows with ts < before are deleted in chunks along the clustered (ts, seq) key,
- *    their dedupe entries with them.
+ *    their dedupe entries and device postings (device-postings.ts) with them.
  * Dedupe entries go with their events, so the dedupe table never outgrows retention.
  */
 import type { Db } from './connection.js';
 import type { EventWriter } from './events-writer.js';
 import { dayOf, dayStart, partitionTable, type PartitionRef } from './partitions.js';
+import { hasPostings, postingTable, prunePostings } from './device-postings.js';
 
 /** Rows per step: ~20–50 ms of work here, the longest an append waits behind a purge. */
 export const PURGE_CHUNK = 10_000;
@@ -70,10 +71,13 @@ function* deleteBefore(db: Db, writer: EventWriter, p: Part, before: number, und
   const edge = db.prepare(`SELECT ts, seq FROM ${t} WHERE ts < ? ORDER BY ts, seq LIMIT 1 OFFSET ${PURGE_CHUNK - 1}`);
   const del = db.prepare(`DELETE FROM ${t} WHERE ts < ? AND (ts, seq) <= (?, ?) RETURNING dev, id`);
   const uncount = db.prepare('UPDATE ev_parts SET n = n - ? WHERE kind = ? AND day = ?');
+  const postings = hasPostings((sql) => db.prepare(sql), p);
   let deleted = 0;
   for (;;) {
     const end = (edge.get(before) as { ts: number; seq: number } | undefined) ?? { ts: before, seq: Infinity };
     const gone = del.all(before, end.ts, end.seq) as Array<{ dev: number; id: string | null }>;
+    // In the same step: a device's postings never name a row that is gone.
+    if (postings) prunePostings(db, p, before, end);
     for (const r of gone) if (r.id !== null) undedupe(r.dev, r.id);
     uncount.run(gone.length, p.kind, p.day);
     deleted += gone.length;
@@ -93,7 +97,7 @@ function forgetIds(writer: EventWriter): Forget {
 }
 
 function dropTable(db: Db, writer: EventWriter, p: PartitionRef): void {
-  db.exec(`DROP TABLE IF EXISTS ${partitionTable(p)}`);
+  db.exec(`DROP TABLE IF EXISTS ${partitionTable(p)}; DROP TABLE IF EXISTS ${postingTable(p)}`);
   db.prepare('DELETE FROM ev_parts WHERE kind = ? AND day = ?').run(p.kind, p.day);
   db.prepare('DELETE FROM ev_presence WHERE kind = ? AND day = ?').run(p.kind, p.day);
   writer.forget(p.kind, p.day);

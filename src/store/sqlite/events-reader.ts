@@ -12,8 +12,9 @@ import type { StoredEvent } from '../../core/event.js';
 import type { EventFilter, EventPage, EventQuery, HistogramBucket, HistogramQuery } from '../store.js';
 import type { Db, Statement } from './connection.js';
 import { Names } from './names.js';
-import { candidates, dayInside, resolveFilter, type Candidate } from './event-filter.js';
-import { dayStart, partitionTable, ROW_COLUMNS, type PartitionRow } from './partitions.js';
+import { candidates, dayInside, resolveFilter, type Candidate, type ResolvedFilter } from './event-filter.js';
+import { dayStart, partitionTable, ROW_COLUMNS, type PartitionRef, type PartitionRow } from './partitions.js';
+import { hasPostings, rowByKey, walkKeys, type KeyRange } from './device-postings.js';
 
 interface Hit extends PartitionRow {
   readonly kind: number;
@@ -25,6 +26,7 @@ const STATEMENT_CACHE_MAX = 2_000;
 export class EventReader {
   private readonly names: Names;
   private readonly cache = new Map<string, Statement>();
+  private readonly stmtOf = (sql: string): Statement => this.stmt(sql);
 
   constructor(private readonly db: Db) {
     this.names = new Names(db);
@@ -63,7 +65,8 @@ export class EventReader {
       const day: Hit[] = [];
       for (const c of parts) {
         const sql = `SELECT ${ROW_COLUMNS} FROM ${partitionTable(c)} ${cond} ORDER BY ts ${dir}, seq ${dir} LIMIT ${need}`;
-        for (const row of this.stmt(sql).all(...params) as PartitionRow[]) day.push({ ...row, kind: c.kind });
+        const rows = r.dev !== null && hasPostings(this.stmtOf, c) ? this.deviceRows(c, r, desc, need, q.after) : (this.stmt(sql).all(...params) as PartitionRow[]);
+        for (const row of rows) day.push({ ...row, kind: c.kind });
       }
       if (parts.length > 1) day.sort(desc ? (a, b) => b.ts - a.ts || b.seq - a.seq : (a, b) => a.ts - b.ts || a.seq - b.seq);
       for (let i = 0; i < day.length && hits.length < want; i++) hits.push(day[i] as Hit);
@@ -84,6 +87,13 @@ export class EventReader {
     const bucket = `ts - (((ts % ${interval}) + ${interval}) % ${interval})`;
     const counts = new Map<number, number>();
     for (const c of candidates(this.db, this.names, q, r)) {
+      if (r.dev !== null && hasPostings(this.stmtOf, c)) {
+        this.eachDeviceKey(c, r, (ts) => {
+          const t = ts - (((ts % interval) + interval) % interval);
+          counts.set(t, (counts.get(t) ?? 0) + 1);
+        });
+        continue;
+      }
       const sql = `SELECT ${bucket} AS t, count(*) AS n FROM ${partitionTable(c)} ${cond} GROUP BY 1`;
       for (const row of this.stmt(sql).all(...r.params) as Array<{ t: number; n: number }>) counts.set(row.t, (counts.get(row.t) ?? 0) + row.n);
     }
@@ -98,9 +108,31 @@ export class EventReader {
     for (const c of candidates(this.db, this.names, f, r)) {
       // A partition wholly inside the range with no other filter: its maintained count is exact.
       if (r.onlyTime && dayInside(c, r)) total += c.n;
+      else if (r.dev !== null && hasPostings(this.stmtOf, c)) this.eachDeviceKey(c, r, () => total++);
       else total += this.stmt(`SELECT count(*) FROM ${partitionTable(c)} ${cond}`).pluck().get(...r.params) as number;
     }
     return total;
+  }
+
+  /** Up to `need` rows of the filter's device in a partition with postings, in page order. */
+  private deviceRows(c: PartitionRef, r: ResolvedFilter, desc: boolean, need: number, after?: { readonly ts: number; readonly seq: number }): PartitionRow[] {
+    const fetch = rowByKey(this.stmtOf, c, r.rowWhere.map((w) => ` AND ${w}`).join(''));
+    const out: PartitionRow[] = [];
+    walkKeys(this.stmtOf, c, r.dev as number, keyRange(r, desc, after), desc, (ts, seq) => {
+      const row = fetch(ts, seq, r.rowParams);
+      if (row) out.push(row);
+      return out.length < need;
+    });
+    return out;
+  }
+
+  /** Every key (ts) of the filter's device in a partition with postings that passes the filter. */
+  private eachDeviceKey(c: PartitionRef, r: ResolvedFilter, f: (ts: number) => void): void {
+    const check = r.rowWhere.length > 0 ? rowByKey(this.stmtOf, c, r.rowWhere.map((w) => ` AND ${w}`).join('')) : null;
+    walkKeys(this.stmtOf, c, r.dev as number, keyRange(r, false), false, (ts, seq) => {
+      if (!check || check(ts, seq, r.rowParams)) f(ts);
+      return true;
+    });
   }
 
   private toEvent(h: Hit): StoredEvent {
@@ -126,6 +158,15 @@ export class EventReader {
     }
     return s;
   }
+}
+
+/** The keys a filter (and a page cursor) allows, ts bounds inclusive. */
+function keyRange(r: ResolvedFilter, desc: boolean, after?: { readonly ts: number; readonly seq: number }): KeyRange {
+  let lo = r.from ?? Number.MIN_SAFE_INTEGER;
+  let hi = r.to !== undefined ? r.to - 1 : Number.MAX_SAFE_INTEGER;
+  if (after && desc) hi = Math.min(hi, after.ts);
+  if (after && !desc) lo = Math.max(lo, after.ts);
+  return after ? { lo, hi, after } : { lo, hi };
 }
 
 /** Candidates grouped by day in walking order, skipping days wholly past the cursor. */

@@ -10,6 +10,7 @@ import type { Names } from './names.js';
 import { DUPLICATE, NO_ZONE, REF_DEVICE, REF_KIND, REF_SITE, REF_ZONE, type EncodedBatch } from './batch.js';
 import { DedupeIndex } from './dedupe-runs.js';
 import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS } from './partitions.js';
+import { createPostingSql, hasPostings, PostingWriter } from './device-postings.js';
 import type { LivenessUpdate } from '../store.js';
 
 interface Partition {
@@ -20,6 +21,8 @@ interface Partition {
   added: number;
   /** Devices known to have an ev_presence row for this partition. */
   readonly devices: Set<number>;
+  /** Null for a partition made before device postings: its (dev, ts) index is maintained by SQLite. */
+  readonly postings: PostingWriter | null;
 }
 
 export class EventWriter {
@@ -28,7 +31,7 @@ export class EventWriter {
   private parts = new Map<number, Map<number, Partition>>();
   private touched: Partition[] = [];
   private schemaVersion = -1;
-  private readonly st: Record<'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema', Statement>;
+  private readonly st: Record<'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema' | 'tableExists', Statement>;
 
   readonly dedupe: DedupeIndex;
 
@@ -44,6 +47,7 @@ export class EventWriter {
       writeSeq: db.prepare("UPDATE ev_meta SET value = ? WHERE key = 'last_seq'"),
       liveness: db.prepare('UPDATE devices SET last_seen = ?, fault_since = ?, fault_code = ? WHERE id = ?'),
       schema: db.prepare('PRAGMA schema_version').pluck(),
+      tableExists: db.prepare("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?)").pluck(),
     };
   }
 
@@ -127,6 +131,7 @@ export class EventWriter {
       const zone = refs[r + REF_ZONE]!;
       const seq = ++this.seq;
       part.insert.run(ts, seq, dev, ids[refs[r + REF_SITE]!], zone === NO_ZONE ? null : ids[zone], b.rcv[i]! - ts, id, b.data[i]);
+      part.postings?.add(dev, ts, seq);
       if (part.added++ === 0) this.touched.push(part);
       if (!part.devices.has(dev)) {
         this.st.presence.run(dev, part.day, part.kind);
@@ -141,6 +146,7 @@ export class EventWriter {
   private finish(): void {
     this.dedupe.flush();
     for (const p of this.touched) {
+      p.postings?.flush();
       this.st.count.run(p.kind, p.day, p.added);
       p.added = 0;
     }
@@ -160,8 +166,11 @@ export class EventWriter {
     let p = byDay.get(day);
     if (!p) {
       const ref = { kind, day };
-      this.db.exec(createPartitionSql(ref));
-      p = { kind, day, added: 0, devices: new Set(), insert: this.db.prepare(`INSERT INTO ${partitionTable(ref)} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`) };
+      // A partition made before device postings keeps its (dev, ts) index; a new one gets postings.
+      const legacy = this.tableExists(partitionTable(ref)) && !hasPostings((sql) => this.db.prepare(sql), ref);
+      if (!legacy) this.db.exec(createPartitionSql(ref) + createPostingSql(ref));
+      const insert = this.db.prepare(`INSERT INTO ${partitionTable(ref)} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+      p = { kind, day, added: 0, devices: new Set(), insert, postings: legacy ? null : new PostingWriter(this.db, ref) };
       byDay.set(day, p);
     }
     return p;
@@ -170,6 +179,10 @@ export class EventWriter {
   private forgetAll(): void {
     this.parts = new Map();
     this.touched = [];
+  }
+
+  private tableExists(name: string): boolean {
+    return this.st.tableExists.get(name) === 1;
   }
 
   private readSchemaVersion(): number {

@@ -5,9 +5,9 @@
  * has expired and deletes a time range otherwise — a range of the clustered key, never a scan of
  * other kinds' rows (Wi-Fi sightings are purged every few minutes in counts mode, SPEC §4.4).
  *
- * A partition is clustered by (ts, seq) — time-ordered reads and purges are range scans — with
- * one secondary index (dev, ts), which carries the key and so serves device pages in (ts, seq)
- * order. The kind is the table itself, so rows do not store it.
+ * A partition is clustered by (ts, seq) — time-ordered reads and purges are range scans — and
+ * finds a device's rows through its postings (device-postings.ts: one row per device and commit,
+ * not one index entry per event). The kind is the table itself, so rows do not store it.
  */
 import { DAY } from '../../core/clock.js';
 
@@ -29,12 +29,22 @@ export function partitionTable(p: PartitionRef): string {
   return `ev_${p.kind}_${p.day < 0 ? `m${-p.day}` : p.day}`;
 }
 
+/**
+ * The partition table (clustered by (ts, seq)). A partition made by this version finds a device's
+ * rows through its postings table (device-postings.ts); one made before has a `(dev, ts)` index,
+ * `legacyDeviceIndexSql`, kept and read as it is.
+ */
 export function createPartitionSql(p: PartitionRef): string {
   const t = partitionTable(p);
   return `CREATE TABLE IF NOT EXISTS ${t} (
       ts INTEGER NOT NULL, seq INTEGER NOT NULL, dev INTEGER NOT NULL, site INTEGER NOT NULL, zone INTEGER,
-      rcv INTEGER NOT NULL, id TEXT, data TEXT NOT NULL, PRIMARY KEY (ts, seq)) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS ${t}_dev ON ${t} (dev, ts);`;
+      rcv INTEGER NOT NULL, id TEXT, data TEXT NOT NULL, PRIMARY KEY (ts, seq)) WITHOUT ROWID;`;
+}
+
+/** The per-event device index of partitions made before device postings (tests build such partitions with it). */
+export function legacyDeviceIndexSql(p: PartitionRef): string {
+  const t = partitionTable(p);
+  return `CREATE INDEX IF NOT EXISTS ${t}_dev ON ${t} (dev, ts);`;
 }
 
 /** Row columns in the order partition statements select and insert them. */
