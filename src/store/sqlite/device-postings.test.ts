@@ -83,8 +83,16 @@ describe('device postings: reads agree with the memory store', () => {
         await sqlite.events.append(batch);
         await memory.events.append(batch);
       }
+      // Many small commits of one device: more postings than one read of a walk takes (64).
+      for (let k = 0; k < 150; k++) {
+        const batch = [0, 1, 2].map((j) => safeEvent({ ts: DAY0 + 40_000_000 + k * 997 + j * 300, id: `cam-0-s${k}-${j}`, device: 'cam-0', zone: j === 1 ? 'gate' : 'yard' }));
+        await sqlite.events.append(batch);
+        await memory.events.append(batch);
+      }
       const queries: Array<Omit<EventQuery, 'after'>> = [
         { device: 'cam-0', limit: 100 },
+        { device: 'cam-0', limit: 7, order: 'asc', from: DAY0 + 39_000_000, to: DAY0 + 41_000_000 },
+        { device: 'cam-0', limit: 9, from: DAY0 + 40_050_000, to: DAY0 + 40_100_000 },
         { device: 'cam-1', limit: 37, order: 'asc' },
         { device: 'cam-2', limit: 50, from: DAY0 + 3_600_000, to: DAY0 + 30 * 3_600_000 },
         { device: 'cam-2', limit: 10, from: DAY0 + 86_400_000, order: 'asc' },

@@ -154,7 +154,7 @@ export function walkKeys(stmt: (sql: string) => Statement, p: PartitionRef, dev:
   const first = stmt(`SELECT t0, t1, s0, n, list FROM ${t} WHERE ${where} ORDER BY t1 ${dir}, s0 ${dir} LIMIT ${CHUNK}`);
   const next = stmt(`SELECT t0, t1, s0, n, list FROM ${t} WHERE ${where} AND (t1, s0) ${cmp} (?, ?) ORDER BY t1 ${dir}, s0 ${dir} LIMIT ${CHUNK}`);
   const top = Math.min(r.hi + POSTING_SPAN_MS, Number.MAX_SAFE_INTEGER);
-  let pending: Keys = [];
+  const pending = new KeyHeap(desc);
   let rows = first.all(dev, r.lo, top, r.hi) as Posting[];
   let at = 0;
   for (;;) {
@@ -163,64 +163,86 @@ export function walkKeys(stmt: (sql: string) => Statement, p: PartitionRef, dev:
       rows = rows.length === CHUNK && last ? (next.all(dev, r.lo, top, r.hi, last.t1, last.s0) as Posting[]) : [];
       at = 0;
       if (rows.length === 0) {
-        emit(pending, desc ? -Infinity : Infinity, desc, visit);
+        pending.drain(desc ? -Infinity : Infinity, visit);
         return;
       }
     }
     const post = rows[at++]!;
     // No posting from this one on holds a key past `bound` in walk order (desc: every later t1 is
     // at most this t1; asc: every later t0 is at least this t1 − span), so keys before it are final.
-    const bound = desc ? post.t1 : post.t1 - POSTING_SPAN_MS;
-    if (!emit(pending, bound, desc, visit)) return;
-    pending = pending.slice(finalCount(pending, bound, desc));
+    if (!pending.drain(desc ? post.t1 : post.t1 - POSTING_SPAN_MS, visit)) return;
     const keys = decodePosting(post);
-    const mine: Keys = [];
-    // A posting's keys are in ascending order.
-    if (desc) {
-      for (let i = keys.length - 2; i >= 0; i -= 2) if (inRange(keys[i]!, keys[i + 1]!, r, desc)) mine.push(keys[i]!, keys[i + 1]!);
-    } else {
-      for (let i = 0; i < keys.length; i += 2) if (inRange(keys[i]!, keys[i + 1]!, r, desc)) mine.push(keys[i]!, keys[i + 1]!);
-    }
-    pending = merge(pending, mine, desc);
+    for (let i = 0; i < keys.length; i += 2) if (inRange(keys[i]!, keys[i + 1]!, r, desc)) pending.push(keys[i]!, keys[i + 1]!);
   }
 }
 
-function isFinal(ts: number, bound: number, desc: boolean): boolean {
-  return desc ? ts > bound : ts < bound;
+/** Every key of a device in a partition within [lo, hi], in no particular order (counts, histograms). */
+export function eachKey(stmt: (sql: string) => Statement, p: PartitionRef, dev: number, lo: number, hi: number, visit: (ts: number, seq: number) => void): void {
+  const top = Math.min(hi + POSTING_SPAN_MS, Number.MAX_SAFE_INTEGER);
+  const all = stmt(`SELECT t0, t1, s0, n, list FROM ${postingTable(p)} WHERE dev = ? AND t1 >= ? AND t1 <= ? AND t0 <= ?`);
+  for (const post of all.all(dev, lo, top, hi) as Posting[]) {
+    const keys = decodePosting(post);
+    for (let i = 0; i < keys.length; i += 2) if (keys[i]! >= lo && keys[i]! <= hi) visit(keys[i]!, keys[i + 1]!);
+  }
 }
 
-function finalCount(keys: Keys, bound: number, desc: boolean): number {
-  let i = 0;
-  while (i < keys.length && isFinal(keys[i]!, bound, desc)) i += 2;
-  return i;
-}
+/** A binary heap of (ts, seq) keys, first in walk order on top. */
+class KeyHeap {
+  private readonly ts: number[] = [];
+  private readonly seq: number[] = [];
 
-/** Visits the final prefix of `keys`; false once `visit` asked to stop. */
-function emit(keys: Keys, bound: number, desc: boolean, visit: (ts: number, seq: number) => boolean): boolean {
-  for (let i = 0; i < keys.length && isFinal(keys[i]!, bound, desc); i += 2) if (!visit(keys[i]!, keys[i + 1]!)) return false;
-  return true;
-}
+  constructor(private readonly desc: boolean) {}
 
-/** Merges two key lists sorted in walk order. */
-function merge(a: Keys, b: Keys, desc: boolean): Keys {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out: Keys = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const d = a[i]! - b[j]! || a[i + 1]! - b[j + 1]!;
-    if (desc ? d > 0 : d < 0) {
-      out.push(a[i]!, a[i + 1]!);
-      i += 2;
-    } else {
-      out.push(b[j]!, b[j + 1]!);
-      j += 2;
+  /** Whether key i comes before key j in walk order. */
+  private before(i: number, j: number): boolean {
+    const d = this.ts[i]! - this.ts[j]! || this.seq[i]! - this.seq[j]!;
+    return this.desc ? d > 0 : d < 0;
+  }
+
+  private swap(i: number, j: number): void {
+    [this.ts[i], this.ts[j]] = [this.ts[j]!, this.ts[i]!];
+    [this.seq[i], this.seq[j]] = [this.seq[j]!, this.seq[i]!];
+  }
+
+  push(ts: number, seq: number): void {
+    this.ts.push(ts);
+    this.seq.push(seq);
+    for (let i = this.ts.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (!this.before(i, up)) break;
+      this.swap(i, up);
+      i = up;
     }
   }
-  for (; i < a.length; i += 2) out.push(a[i]!, a[i + 1]!);
-  for (; j < b.length; j += 2) out.push(b[j]!, b[j + 1]!);
-  return out;
+
+  private pop(): void {
+    const last = this.ts.length - 1;
+    this.swap(0, last);
+    this.ts.pop();
+    this.seq.pop();
+    const n = this.ts.length;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < n && this.before(l, best)) best = l;
+      if (r < n && this.before(r, best)) best = r;
+      if (best === i) break;
+      this.swap(i, best);
+      i = best;
+    }
+  }
+
+  /** Visits, in walk order, every key strictly before `bound` in walk order; false once `visit` asked to stop. */
+  drain(bound: number, visit: (ts: number, seq: number) => boolean): boolean {
+    while (this.ts.length > 0 && (this.desc ? this.ts[0]! > bound : this.ts[0]! < bound)) {
+      const ts = this.ts[0]!;
+      const seq = this.seq[0]!;
+      this.pop();
+      if (!visit(ts, seq)) return false;
+    }
+    return true;
+  }
 }
 
 /** The row of one key, when it passes the extra conditions (`AND …` on site, zone). */

@@ -14,7 +14,7 @@ import type { Db, Statement } from './connection.js';
 import { Names } from './names.js';
 import { candidates, dayInside, resolveFilter, type Candidate, type ResolvedFilter } from './event-filter.js';
 import { dayStart, partitionTable, ROW_COLUMNS, type PartitionRef, type PartitionRow } from './partitions.js';
-import { hasPostings, rowByKey, walkKeys, type KeyRange } from './device-postings.js';
+import { eachKey, hasPostings, rowByKey, walkKeys, type KeyRange } from './device-postings.js';
 
 interface Hit extends PartitionRow {
   readonly kind: number;
@@ -126,12 +126,12 @@ export class EventReader {
     return out;
   }
 
-  /** Every key (ts) of the filter's device in a partition with postings that passes the filter. */
+  /** Every key (ts) of the filter's device in a partition with postings that passes the filter, in no order. */
   private eachDeviceKey(c: PartitionRef, r: ResolvedFilter, f: (ts: number) => void): void {
     const check = r.rowWhere.length > 0 ? rowByKey(this.stmtOf, c, r.rowWhere.map((w) => ` AND ${w}`).join('')) : null;
-    walkKeys(this.stmtOf, c, r.dev as number, keyRange(r, false), false, (ts, seq) => {
+    const { lo, hi } = keyRange(r, false);
+    eachKey(this.stmtOf, c, r.dev as number, lo, hi, (ts, seq) => {
       if (!check || check(ts, seq, r.rowParams)) f(ts);
-      return true;
     });
   }
 
