@@ -42,7 +42,7 @@ export function device(id: string, o: Partial<Device> = {}): Device {
 }
 
 /** Every stored event of a query, walking all pages. */
-async function walk(store: Store, q: Omit<EventQuery, 'after'>): Promise<StoredEvent[]> {
+export async function walk(store: Store, q: Omit<EventQuery, 'after'>): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
   let after: EventQuery['after'];
   for (let pages = 0; pages < 1000; pages++) {

@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../core/event.js';
 import { createMemoryStore } from '../memory/memory-store.js';
-import type { EventQuery, Store } from '../store.js';
-import { safeEvent } from '../store-events.contract.js';
+import type { EventQuery } from '../store.js';
+import { safeEvent, walk } from '../store-events.contract.js';
 import { openConnection } from './connection.js';
 import { decodePosting, POSTING_MAX, POSTING_SPAN_MS, toPostings, type Keys } from './device-postings.js';
 import { createPartitionSql, legacyDeviceIndexSql } from './partitions.js';
@@ -53,19 +53,6 @@ describe('device postings: encoding', () => {
     expect(toPostings(1, keys).map((p) => p.n)).toEqual([POSTING_MAX, 10]);
   });
 });
-
-/** Every page of a query, walked with the cursor. */
-async function walk(store: Store, q: Omit<EventQuery, 'after'>): Promise<StoredEvent[]> {
-  const out: StoredEvent[] = [];
-  let after: EventQuery['after'];
-  for (let i = 0; i < 1000; i++) {
-    const page = await store.events.query({ ...q, ...(after ? { after } : {}) });
-    out.push(...page.events);
-    if (!page.next) return out;
-    after = page.next;
-  }
-  throw new Error('too many pages');
-}
 
 const strip = (events: StoredEvent[]): string[] => events.map((e) => `${e.ts}|${e.id}|${e.zone}`);
 
