@@ -14,7 +14,7 @@
  * `(dev, ts)` index and are read through it (`hasPostings`).
  */
 import type { Db, Statement } from './connection.js';
-import { partitionTable, ROW_COLUMNS, type PartitionRef, type PartitionRow } from './partitions.js';
+import { partitionTable, ROW_COLUMNS, tableExists, type PartitionRef, type PartitionRow } from './partitions.js';
 
 /**
  * Longest stretch of event time one posting covers. Live ingest commits a device's events within a
@@ -38,7 +38,7 @@ export function createPostingSql(p: PartitionRef): string {
 
 /** Whether a partition has postings (made by this version) rather than the legacy (dev, ts) index. */
 export function hasPostings(stmt: (sql: string) => Statement, p: PartitionRef): boolean {
-  return stmt("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?)").pluck().get(postingTable(p)) === 1;
+  return tableExists(stmt, postingTable(p));
 }
 
 /** One posting row as stored. */
@@ -245,9 +245,9 @@ class KeyHeap {
   }
 }
 
-/** The row of one key, when it passes the extra conditions (`AND …` on site, zone). */
-export function rowByKey(stmt: (sql: string) => Statement, p: PartitionRef, cond: string): (ts: number, seq: number, params: readonly number[]) => PartitionRow | undefined {
-  const s = stmt(`SELECT ${ROW_COLUMNS} FROM ${partitionTable(p)} WHERE ts = ? AND seq = ?${cond}`);
+/** The row of one key, when it passes the extra conditions (on site, zone). */
+export function rowByKey(stmt: (sql: string) => Statement, p: PartitionRef, where: readonly string[]): (ts: number, seq: number, params: readonly number[]) => PartitionRow | undefined {
+  const s = stmt(`SELECT ${ROW_COLUMNS} FROM ${partitionTable(p)} WHERE ${['ts = ?', 'seq = ?', ...where].join(' AND ')}`);
   return (ts, seq, params) => s.get(ts, seq, ...params) as PartitionRow | undefined;
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Db } from './connection.js';
 import type { EventWriter } from './events-writer.js';
-import { dayOf, dayStart, partitionTable, type PartitionRef } from './partitions.js';
+import { dayOf, dayStart, partitionTable, tableExists, type PartitionRef } from './partitions.js';
 import { hasPostings, postingTable, prunePostings } from './device-postings.js';
 
 /** Rows per step: ~20–50 ms of work here, the longest an append waits behind a purge. */
@@ -47,7 +47,7 @@ export function* purgeSteps(db: Db, writer: EventWriter, kinds: readonly string[
 
 function* dropPartition(db: Db, writer: EventWriter, p: Part, undedupe: Forget): Generator<void, number, void> {
   const t = partitionTable(p);
-  if (!tableExists(db, t)) return 0;
+  if (!tableExists((sql) => db.prepare(sql), t)) return 0;
   const next = db.prepare(`SELECT ts, seq, dev, id FROM ${t} WHERE (ts, seq) > (?, ?) AND id IS NOT NULL ORDER BY ts, seq LIMIT ${PURGE_CHUNK}`);
   let cursor = { ts: -Infinity, seq: -Infinity };
   for (;;) {
@@ -66,7 +66,7 @@ function* dropPartition(db: Db, writer: EventWriter, p: Part, undedupe: Forget):
 
 function* deleteBefore(db: Db, writer: EventWriter, p: Part, before: number, undedupe: Forget): Generator<void, number, void> {
   const t = partitionTable(p);
-  if (!tableExists(db, t)) return 0;
+  if (!tableExists((sql) => db.prepare(sql), t)) return 0;
   // The chunk ends at the PURGE_CHUNK-th expired key; the delete is a range of the clustered key.
   const edge = db.prepare(`SELECT ts, seq FROM ${t} WHERE ts < ? ORDER BY ts, seq LIMIT 1 OFFSET ${PURGE_CHUNK - 1}`);
   const del = db.prepare(`DELETE FROM ${t} WHERE ts < ? AND (ts, seq) <= (?, ?) RETURNING dev, id`);
@@ -102,8 +102,4 @@ function dropTable(db: Db, writer: EventWriter, p: PartitionRef): void {
   db.prepare('DELETE FROM ev_presence WHERE kind = ? AND day = ?').run(p.kind, p.day);
   writer.forget(p.kind, p.day);
   writer.noteSchema();
-}
-
-function tableExists(db: Db, t: string): boolean {
-  return db.prepare("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?)").pluck().get(t) === 1;
 }

@@ -116,7 +116,7 @@ export class EventReader {
 
   /** Up to `need` rows of the filter's device in a partition with postings, in page order. */
   private deviceRows(c: PartitionRef, r: ResolvedFilter, desc: boolean, need: number, after?: { readonly ts: number; readonly seq: number }): PartitionRow[] {
-    const fetch = rowByKey(this.stmtOf, c, r.rowWhere.map((w) => ` AND ${w}`).join(''));
+    const fetch = rowByKey(this.stmtOf, c, r.rowWhere);
     const out: PartitionRow[] = [];
     walkKeys(this.stmtOf, c, r.dev as number, keyRange(r, desc, after), desc, (ts, seq) => {
       const row = fetch(ts, seq, r.rowParams);
@@ -128,7 +128,7 @@ export class EventReader {
 
   /** Every key (ts) of the filter's device in a partition with postings that passes the filter, in no order. */
   private eachDeviceKey(c: PartitionRef, r: ResolvedFilter, f: (ts: number) => void): void {
-    const check = r.rowWhere.length > 0 ? rowByKey(this.stmtOf, c, r.rowWhere.map((w) => ` AND ${w}`).join('')) : null;
+    const check = r.rowWhere.length > 0 ? rowByKey(this.stmtOf, c, r.rowWhere) : null;
     const { lo, hi } = keyRange(r, false);
     eachKey(this.stmtOf, c, r.dev as number, lo, hi, (ts, seq) => {
       if (!check || check(ts, seq, r.rowParams)) f(ts);

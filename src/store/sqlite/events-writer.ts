@@ -9,7 +9,7 @@ import type { Db, Statement } from './connection.js';
 import type { Names } from './names.js';
 import { DUPLICATE, NO_ZONE, REF_DEVICE, REF_KIND, REF_SITE, REF_ZONE, type EncodedBatch } from './batch.js';
 import { DedupeIndex } from './dedupe-runs.js';
-import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS } from './partitions.js';
+import { createPartitionSql, dayOf, partitionTable, ROW_COLUMNS, tableExists } from './partitions.js';
 import { createPostingSql, hasPostings, PostingWriter } from './device-postings.js';
 import type { LivenessUpdate } from '../store.js';
 
@@ -31,7 +31,7 @@ export class EventWriter {
   private parts = new Map<number, Map<number, Partition>>();
   private touched: Partition[] = [];
   private schemaVersion = -1;
-  private readonly st: Record<'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema' | 'tableExists', Statement>;
+  private readonly st: Record<'presence' | 'count' | 'readSeq' | 'writeSeq' | 'liveness' | 'schema', Statement>;
 
   readonly dedupe: DedupeIndex;
 
@@ -47,7 +47,6 @@ export class EventWriter {
       writeSeq: db.prepare("UPDATE ev_meta SET value = ? WHERE key = 'last_seq'"),
       liveness: db.prepare('UPDATE devices SET last_seen = ?, fault_since = ?, fault_code = ? WHERE id = ?'),
       schema: db.prepare('PRAGMA schema_version').pluck(),
-      tableExists: db.prepare("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?)").pluck(),
     };
   }
 
@@ -167,7 +166,8 @@ export class EventWriter {
     if (!p) {
       const ref = { kind, day };
       // A partition made before device postings keeps its (dev, ts) index; a new one gets postings.
-      const legacy = this.tableExists(partitionTable(ref)) && !hasPostings((sql) => this.db.prepare(sql), ref);
+      const prepare = (sql: string) => this.db.prepare(sql);
+      const legacy = tableExists(prepare, partitionTable(ref)) && !hasPostings(prepare, ref);
       if (!legacy) this.db.exec(createPartitionSql(ref) + createPostingSql(ref));
       const insert = this.db.prepare(`INSERT INTO ${partitionTable(ref)} (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
       p = { kind, day, added: 0, devices: new Set(), insert, postings: legacy ? null : new PostingWriter(this.db, ref) };
@@ -179,10 +179,6 @@ export class EventWriter {
   private forgetAll(): void {
     this.parts = new Map();
     this.touched = [];
-  }
-
-  private tableExists(name: string): boolean {
-    return this.st.tableExists.get(name) === 1;
   }
 
   private readSchemaVersion(): number {

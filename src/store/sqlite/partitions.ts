@@ -10,6 +10,7 @@
  * not one index entry per event). The kind is the table itself, so rows do not store it.
  */
 import { DAY } from '../../core/clock.js';
+import type { Statement } from './connection.js';
 
 export interface PartitionRef {
   readonly kind: number;
@@ -63,3 +64,8 @@ export interface PartitionRow {
 }
 
 export const partKey = (kind: number, day: number): string => `${kind}:${day}`;
+
+/** Whether a table exists; `stmt` prepares (or returns a cached) statement for the SQL. */
+export function tableExists(stmt: (sql: string) => Statement, name: string): boolean {
+  return stmt("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?)").pluck().get(name) === 1;
+}
