@@ -82,6 +82,29 @@ describe('serving lease (PostgreSQL)', () => {
     await expect(ServingLease.take(options(schema))).rejects.toMatchObject({ code: 'conflict' });
   });
 
+  it('keeps a standby waiting when its own waiting connection is lost', async () => {
+    const schema = schemaName();
+    const first = await take(options(schema));
+    const o = options(schema, { standby: true });
+    let taken = false;
+    const standby = ServingLease.take(o).then((l) => {
+      held.push(l);
+      taken = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // The standby's session, waiting on the lock.
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    const r = await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'parapet-serving%' AND wait_event_type = 'Lock'`);
+    await c.end();
+    expect(r.rowCount).toBe(1);
+    await until(() => o.logs.some((l) => /^standby: lost the connection to PostgreSQL at 127\.0\.0\.1:5432 while waiting for the serving lease \(.*\); waiting again$/.test(l)));
+    expect(taken).toBe(false);
+    await first.end();
+    await standby;
+    expect(taken).toBe(true);
+  });
+
   it('takes the lease back when its session is lost and nobody else took it', async () => {
     const schema = schemaName();
     const lost: string[] = [];

@@ -95,20 +95,30 @@ export class ServingLease {
     this.watch(client);
   }
 
-  /** Takes the lease; a standby waits for it, any other node is refused while another holds it. */
+  /**
+   * Takes the lease; a standby waits for it, any other node is refused while another holds it. A
+   * standby whose waiting connection is lost (a restarted server) connects again and goes on waiting.
+   */
   static async take(o: LeaseOptions): Promise<ServingLease> {
-    const client = await connect(o);
-    try {
-      if (!(await tryLock(client, o.schema))) {
-        if (!o.standby) throw conflict(o);
-        o.onWaiting?.(await holderOf(client, o.schema));
-        // Granted the moment the holder's session ends.
-        await client.query(`SELECT pg_advisory_lock(${lockKeys(o.schema, 'serving')})`);
+    let waiting = false;
+    for (;;) {
+      let client: pg.Client | null = null;
+      try {
+        client = await connect(o);
+        if (!(await tryLock(client, o.schema))) {
+          if (!o.standby) throw conflict(o);
+          if (!waiting) o.onWaiting?.(await holderOf(client, o.schema));
+          waiting = true;
+          // Granted the moment the holder's session ends.
+          await client.query(`SELECT pg_advisory_lock(${lockKeys(o.schema, 'serving')})`);
+        }
+        return new ServingLease(client, o);
+      } catch (err) {
+        await client?.end().catch(() => {});
+        if (!waiting || err instanceof ParapetError) throw err;
+        o.log(`standby: lost the connection to PostgreSQL at ${o.target.shown} while waiting for the serving lease (${reason(err, o.target)}); waiting again`);
+        await new Promise((r) => setTimeout(r, 1000));
       }
-      return new ServingLease(client, o);
-    } catch (err) {
-      await client.end().catch(() => {});
-      throw err;
     }
   }
 
