@@ -156,6 +156,18 @@ describe('second factor', () => {
   });
 });
 
+describe('keyed digests for shared state', () => {
+  it('names a caller by a digest only the deployment can recompute, apart per purpose', () => {
+    const other = new AuthService({ store: store.principals, clock, secrets: createSecretBox(randomBytes(32)), kv: store.kv });
+    const d = auth.keyDigest('ratelimit', 'ip:203.0.113.9');
+    expect(d).toMatch(/^[0-9a-f]{64}$/);
+    expect(auth.keyDigest('ratelimit', 'ip:203.0.113.9')).toBe(d);
+    expect(other.keyDigest('ratelimit', 'ip:203.0.113.9')).not.toBe(d);
+    expect(auth.keyDigest('login', 'ip:203.0.113.9')).not.toBe(d);
+    expect(() => new AuthService({ store: store.principals, clock, kv: store.kv }).keyDigest('ratelimit', 'x')).toThrow(/secret box/);
+  });
+});
+
 describe('device enrolment', () => {
   it('exchanges a single-use token once, within 30 minutes, for a device secret', async () => {
     const { token, expires_at } = await auth.createEnrolmentToken('cam-1');

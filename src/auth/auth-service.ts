@@ -87,6 +87,16 @@ export class AuthService {
     this.enrolment = new DeviceEnrolment(o.kv, o.clock);
   }
 
+  /**
+   * A keyed digest naming a caller in state shared through the store (rate limits): HMAC under a
+   * key derived from the master key, so the store never holds an address or a name, nor a plain
+   * hash of one (an IPv4 address's SHA-256 is reversed by trying all 2^32).
+   */
+  keyDigest(purpose: string, value: string): string {
+    if (!this.o.secrets) throw new ParapetError('internal', 'keyDigest needs the secret box (hub.ts: createSecretBox)');
+    return this.o.secrets.mac(`${purpose}\u0000${value}`);
+  }
+
   private userPrincipal(u: UserRecord): Principal {
     const p: Principal = { kind: 'user', id: u.id, name: u.name, role: u.role, sites: u.sites };
     return this.secondFactor.isRestricted(u) ? { ...p, restricted: 'totp_enrolment' } : p;

@@ -1,6 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { memoryKv } from '../privacy/test-support.js';
+import { createSecretBox } from './secret-box.js';
 import { RATE_PREFIX, SharedRateCounts } from './shared-rate-limit.js';
+
+/** As the hub names counters: HMAC under a key derived from the master key (AuthService.keyDigest). */
+const box = createSecretBox(randomBytes(32));
+const digest = (key: string): string => box.mac(`ratelimit\u0000${key}`);
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-27T10:00:05.000Z');
@@ -9,7 +15,7 @@ function nodes(n: number) {
   const kv = memoryKv();
   let now = T0;
   const errors: unknown[] = [];
-  const list = Array.from({ length: n }, () => new SharedRateCounts({ kv, now: () => now, syncMs: 60_000, onError: (e) => errors.push(e) }));
+  const list = Array.from({ length: n }, () => new SharedRateCounts({ kv, digest, now: () => now, syncMs: 60_000, onError: (e) => errors.push(e) }));
   return { kv, list, errors, at: (t: number) => void (now = t), stop: () => list.forEach((c) => c.stop()) };
 }
 
@@ -66,6 +72,11 @@ describe('rate limits shared through the store', () => {
       const names = (await kv.list(RATE_PREFIX)).map(([name]) => name);
       expect(names).toHaveLength(2);
       expect(names.join()).not.toMatch(/203\.0|tok-secret|ip:|token:/);
+      // Keyed: not a plain hash of the key, which anyone could recompute for every IPv4 address.
+      const plain = createHash('sha256').update('ip:203.0.113.9').digest();
+      expect(names.join()).not.toContain(plain.toString('hex').slice(0, 16));
+      expect(names.join()).not.toContain(plain.toString('base64url').slice(0, 16));
+      expect(names).toContain(`${RATE_PREFIX}${Math.floor(T0 / MINUTE) * MINUTE}/${digest('ip:203.0.113.9').slice(0, 32)}`);
     } finally {
       stop();
     }

@@ -13,7 +13,6 @@
  * Fixed windows let a client spend its limit at the end of one window and again at the start of the
  * next; that is the price of windows every node can name without talking to the others.
  */
-import { createHash } from 'node:crypto';
 import type { KvStore } from '../store/store.js';
 
 export const RATE_PREFIX = 'ratelimit/';
@@ -31,6 +30,12 @@ interface Counter {
 
 export interface SharedRateOptions {
   readonly kv: KvStore;
+  /**
+   * Keyed digest of a counter's key (credential id, client address) as the store names it: an
+   * unkeyed hash of an IPv4 address is reversed by trying all 2^32 (hub: HMAC under a key derived
+   * from the deployment's master key, shared by its nodes).
+   */
+  readonly digest: (key: string) => string;
   readonly now?: () => number;
   /** How often counts are added to the store and totals read back, ms. */
   readonly syncMs?: number;
@@ -106,11 +111,11 @@ export class SharedRateCounts {
         if (c.window < current) {
           // A past window: its last requests still count for it, nowhere else.
           this.counters.delete(key);
-          if (c.unsynced > 0) await this.o.kv.add(nameOf(c.window, key), c.unsynced);
+          if (c.unsynced > 0) await this.o.kv.add(this.nameOf(c.window, key), c.unsynced);
           continue;
         }
         const delta = c.unsynced;
-        const total = delta > 0 ? await this.o.kv.add(nameOf(c.window, key), delta) : ((await this.o.kv.get<number>(nameOf(c.window, key))) ?? 0);
+        const total = delta > 0 ? await this.o.kv.add(this.nameOf(c.window, key), delta) : ((await this.o.kv.get<number>(this.nameOf(c.window, key))) ?? 0);
         c.unsynced -= delta;
         c.shared = total;
       }
@@ -131,10 +136,13 @@ export class SharedRateCounts {
     // Keys still active keep their totals fresh, so other nodes' requests are seen.
     if (this.counters.size > 0) this.schedule();
   }
+
+  /** The store never holds a caller's address or token id, only a keyed digest of the key. */
+  private nameOf(window: number, key: string): string {
+    return `${RATE_PREFIX}${window}/${this.o.digest(key).slice(0, 32)}`;
+  }
 }
 
-/** The store never holds a caller's address or token id, only a digest of the key. */
-const nameOf = (window: number, key: string): string => `${RATE_PREFIX}${window}/${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 
 /** A @fastify/rate-limit store class over one SharedRateCounts (routes with their own limits get their own keys). */
 export function sharedRateStore(counts: SharedRateCounts): new (options: unknown) => { incr(key: string, cb: Callback, timeWindow: number, max: number): void; child(o: { routeInfo?: { url?: string } }): unknown } {

@@ -166,7 +166,7 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
 
   registerHttpAudit(app, deps.audit);
   // Several nodes share a PostgreSQL store: count each credential's requests across all of them.
-  const shared = deps.config.store.kind === 'postgres' ? new SharedRateCounts({ kv: deps.store.kv, onError: (err) => deps.log.warn({ mod: 'rate-limit', err }, 'rate limits could not be shared through the store; counting on this node alone until it answers') }) : null;
+  const shared = deps.config.store.kind === 'postgres' ? new SharedRateCounts({ kv: deps.store.kv, digest: (key) => deps.auth.keyDigest('ratelimit', key), onError: (err) => deps.log.warn({ mod: 'rate-limit', err }, 'rate limits could not be shared through the store; counting on this node alone until it answers') }) : null;
   if (shared) app.addHook('onClose', async () => shared.stop());
   await registerRateLimit(app, cfg.rate_limit_per_min, shared);
   app.get('/healthz', { config: { action: 'public' } }, async () => ({ status: 'ok' }));
