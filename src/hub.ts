@@ -161,7 +161,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
   registry.setStatusRecorder(async (changes) => {
     pipeline.record(statusEvents(changes)).catch((err: unknown) => log.error({ err }, 'could not record status change'));
   });
-  const auth = new AuthService({ store: store.principals, clock, secrets: createSecretBox(master.key), kv: store.kv });
+  const auth = new AuthService({ store: store.principals, clock, secrets: createSecretBox(master.key), kv: store.kv, shareThrottle: config.store.kind === 'postgres' });
   const investigations = new InvestigationService({ kv: store.kv, events: store.events, keyring, clock, config, audit: (e) => audit.record(e) });
   // Rules and alerts (SPEC §2.1): engine on events.stored / device.status, alert lifecycle, watchlists, webhooks.
   const rules = await createRulesRuntime({

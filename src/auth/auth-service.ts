@@ -32,6 +32,8 @@ export interface AuthServiceOptions {
   /** Pending TOTP enrolments and device enrolment tokens. */
   readonly kv?: KvStore;
   readonly throttle?: LoginThrottle;
+  /** Keep failed-login counts in `kv` (PostgreSQL: a standby taking over, or another node, sees them). */
+  readonly shareThrottle?: boolean;
 }
 
 export interface NewSession {
@@ -82,7 +84,9 @@ export class AuthService {
   readonly enrolment: DeviceEnrolment;
 
   constructor(private readonly o: AuthServiceOptions) {
-    this.loginThrottle = o.throttle ?? new LoginThrottle({ clock: o.clock });
+    const kv = o.kv;
+    const shared = o.shareThrottle && kv ? { kv, digest: (key: string) => this.keyDigest('login', key) } : undefined;
+    this.loginThrottle = o.throttle ?? new LoginThrottle({ clock: o.clock, ...(shared ? { shared } : {}) });
     this.secondFactor = new SecondFactor({ store: o.store, kv: o.kv, clock: o.clock, box: o.secrets });
     this.enrolment = new DeviceEnrolment(o.kv, o.clock);
   }

@@ -2,8 +2,8 @@
  * SPEC §7, "one can fail": a hot standby serving node on this machine's PostgreSQL and NATS.
  * Real `parapet start` processes:
  * - a standby waits while the serving node holds the schema's serving lease, naming the holder;
- * - when the serving node is killed with SIGKILL, the standby serves within seconds and finds
- *   every event the dead node acknowledged;
+ * - when the serving node is killed with SIGKILL, the standby serves within seconds, finds every
+ *   event the dead node acknowledged, and goes on counting the failed logins it had seen;
  * - a node whose lease session is cut while another standby waits stops (exit code 1) rather than
  *   serve beside the node that took the lease.
  */
@@ -99,12 +99,19 @@ describe('a standby serving node (SPEC §7)', () => {
     const res = await fetch(`${firstUrl}/api/v1/events`, { method: 'POST', headers: auth(ingest), body: JSON.stringify(events) });
     expect({ status: res.status, body: (await res.json()) as unknown }).toMatchObject({ status: 202, body: { accepted: 50 } });
 
+    // Five failed logins on the serving node: the throttle's counts live in the store (PostgreSQL).
+    const login = (url: string) => fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'mallory', password: 'not-the-password' }) });
+    for (let i = 0; i < 5; i++) expect((await login(firstUrl)).status).toBe(401);
+
     first.proc.kill('SIGKILL');
     const t0 = Date.now();
     const secondUrl = await served(second);
     expect(Date.now() - t0).toBeLessThan(15_000);
     const page = (await (await fetch(`${secondUrl}/api/v1/events?device=cam-1&kind=camera.motion&limit=100`, { headers: auth(admin) })).json()) as { events: Array<{ id: string }> };
     expect(page.events.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    // The take-over gives no fresh allowance of password guesses.
+    const sixth = await login(secondUrl);
+    expect({ status: sixth.status, body: (await sixth.json()) as unknown }).toMatchObject({ status: 429, body: { error: 'rate_limited' } });
 
     // A third node waits on the second; the second's lease session is cut: the third serves, the second stops.
     const third = startNode('--standby');

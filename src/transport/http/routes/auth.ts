@@ -56,14 +56,14 @@ export function authRoutes(secure: boolean): RouteModule {
       const audit = (outcome: 'success' | 'failure' | 'denied', why: string, actor: string | null = null, sites: readonly string[] = []) =>
         deps.audit.record({ actor, action: 'auth.login', target: name, outcome, detail: { ip, why }, sites });
 
-      const wait = throttle.retryAfter(name, ip);
+      const wait = await throttle.retryAfter(name, ip);
       if (wait > 0) {
         await audit('denied', 'throttled');
         throw throttled(reply, wait);
       }
       const user = await deps.auth.verifyLogin(name, password);
       if (!user) {
-        throttle.fail(name, ip);
+        await throttle.fail(name, ip);
         await audit('failure', 'bad password or unknown name');
         throw new ParapetError('invalid_credentials');
       }
@@ -73,11 +73,11 @@ export function authRoutes(secure: boolean): RouteModule {
         throw new ParapetError('totp_required', 'send the 6-digit code from your authenticator app (or a recovery code) as totp');
       }
       if (second === 'invalid') {
-        throttle.fail(name, ip);
+        await throttle.fail(name, ip);
         await audit('failure', 'bad or reused second-factor code', null, user.sites);
         throw new ParapetError('invalid_credentials', 'the name, password or code is wrong');
       }
-      throttle.succeed(name);
+      await throttle.succeed(name);
       // Rotation at login (SPEC §5.4): any session the browser held is replaced by a new id.
       const old = req.cookies[cookieName];
       if (old) await deps.auth.endSession(old);
@@ -137,12 +137,12 @@ export function authRoutes(secure: boolean): RouteModule {
     app.post('/auth/password', { config: { action: 'self.manage' }, schema: { tags: ['auth'], body: PasswordBody } }, async (req, reply) => {
       const user = await currentUser(deps, req);
       const body = req.body as { current: string; new: string };
-      const wait = throttle.retryAfter(user.name, req.ip);
+      const wait = await throttle.retryAfter(user.name, req.ip);
       if (wait > 0) throw throttled(reply, wait);
       try {
         await deps.auth.changePassword(user, body.current, body.new);
       } catch (err) {
-        if (err instanceof ParapetError && err.code === 'invalid_credentials') throttle.fail(user.name, req.ip);
+        if (err instanceof ParapetError && err.code === 'invalid_credentials') await throttle.fail(user.name, req.ip);
         await deps.audit.record({ actor: principalOf(req), action: 'auth.password_change', target: user.name, outcome: 'failure', detail: null });
         throw err;
       }
