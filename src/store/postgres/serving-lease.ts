@@ -168,6 +168,11 @@ export class ServingLease {
       try {
         next = await connect(this.o);
         if (await tryLock(next, this.o.schema)) {
+          if (this.ended) {
+            // Closed meanwhile: release what was just taken.
+            await next.end().catch(() => {});
+            return;
+          }
           this.client = next;
           this.retaking = false;
           this.watch(next);
