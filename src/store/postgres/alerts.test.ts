@@ -39,13 +39,16 @@ describe('postgres alerts section', () => {
       const follow = async (): Promise<number> => {
         let seen = 0;
         for (;;) {
+          // Read whether the writers had finished before asking: an empty answer then means every
+          // change has been seen (checked after the answer, the last commits could land in between).
+          const doneBefore = writersDone;
           const batch = await reader.changesAfter(seen, 7);
           for (const c of batch) {
             if (c.n !== seen + 1) skipped.push([seen, c.n]);
             seen = c.n;
           }
           if (batch.length === 0) {
-            if (writersDone) return seen;
+            if (doneBefore) return seen;
             await delay(1);
           }
         }
