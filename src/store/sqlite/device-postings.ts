@@ -36,6 +36,10 @@ export function createPostingSql(p: PartitionRef): string {
       PRIMARY KEY (dev, t1, s0)) WITHOUT ROWID;`;
 }
 
+function insertPostingSql(p: PartitionRef): string {
+  return `INSERT INTO ${postingTable(p)} (dev, t1, s0, t0, n, list) VALUES (?, ?, ?, ?, ?, ?)`;
+}
+
 /** Whether a partition has postings (made by this version) rather than the legacy (dev, ts) index. */
 export function hasPostings(stmt: (sql: string) => Statement, p: PartitionRef): boolean {
   return tableExists(stmt, postingTable(p));
@@ -106,7 +110,7 @@ export class PostingWriter {
   private readonly insert: Statement;
 
   constructor(db: Db, p: PartitionRef) {
-    this.insert = db.prepare(`INSERT INTO ${postingTable(p)} (dev, t1, s0, t0, n, list) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(insertPostingSql(p));
   }
 
   add(dev: number, ts: number, seq: number): void {
@@ -200,8 +204,12 @@ class KeyHeap {
   }
 
   private swap(i: number, j: number): void {
-    [this.ts[i], this.ts[j]] = [this.ts[j]!, this.ts[i]!];
-    [this.seq[i], this.seq[j]] = [this.seq[j]!, this.seq[i]!];
+    const ts = this.ts[i]!;
+    const seq = this.seq[i]!;
+    this.ts[i] = this.ts[j]!;
+    this.seq[i] = this.seq[j]!;
+    this.ts[j] = ts;
+    this.seq[j] = seq;
   }
 
   push(ts: number, seq: number): void {
@@ -262,7 +270,7 @@ export function prunePostings(db: Db, p: PartitionRef, before: number, end: { re
   db.prepare(`DELETE FROM ${t} WHERE t1 < ?`).run(edge);
   const touched = db.prepare(`SELECT dev, t1, s0, t0, n, list FROM ${t} WHERE t0 <= ?`).all(edge) as Posting[];
   const del = db.prepare(`DELETE FROM ${t} WHERE dev = ? AND t1 = ? AND s0 = ?`);
-  const ins = db.prepare(`INSERT INTO ${t} (dev, t1, s0, t0, n, list) VALUES (?, ?, ?, ?, ?, ?)`);
+  const ins = db.prepare(insertPostingSql(p));
   for (const post of touched) {
     const keys = decodePosting(post);
     const kept: Keys = [];

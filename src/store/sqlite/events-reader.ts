@@ -64,8 +64,10 @@ export class EventReader {
       const need = want - hits.length;
       const day: Hit[] = [];
       for (const c of parts) {
-        const sql = `SELECT ${ROW_COLUMNS} FROM ${partitionTable(c)} ${cond} ORDER BY ts ${dir}, seq ${dir} LIMIT ${need}`;
-        const rows = r.dev !== null && hasPostings(this.stmtOf, c) ? this.deviceRows(c, r, desc, need, q.after) : (this.stmt(sql).all(...params) as PartitionRow[]);
+        const rows =
+          r.dev !== null && hasPostings(this.stmtOf, c)
+            ? this.deviceRows(c, r, desc, need, q.after)
+            : (this.stmt(`SELECT ${ROW_COLUMNS} FROM ${partitionTable(c)} ${cond} ORDER BY ts ${dir}, seq ${dir} LIMIT ${need}`).all(...params) as PartitionRow[]);
         for (const row of rows) day.push({ ...row, kind: c.kind });
       }
       if (parts.length > 1) day.sort(desc ? (a, b) => b.ts - a.ts || b.seq - a.seq : (a, b) => a.ts - b.ts || a.seq - b.seq);
