@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { deviceId, districtDevices } from './rows.js';
 import { cpuMs, fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
+import { runLoad, type Answer } from './load.js';
 
 interface HubInfo {
   readonly url: string;
@@ -29,7 +30,7 @@ interface IngestAnswer {
 }
 
 /** Events as devices send them: identifiers (plates, cards) in clear — the hub pseudonymises. */
-function rawEvent(d: number, c: number, ts: number): string {
+export function rawEvent(d: number, c: number, ts: number): string {
   const dev = deviceId(d);
   const head = `{"id":"${dev}-${String(c).padStart(8, '0')}","ts":${ts},"device":"${dev}","kind":`;
   if (c % 20 === 19) return `${head}"device.heartbeat","data":{"uptime_s":${c}}}`;
@@ -123,67 +124,22 @@ export const e2eSection: Section = {
     const { child, info } = await startHubProcess(ctx, join(o.dir, 'hub'), o.devices, 50_000, o.profileDir);
     const agent = new Agent({ connections: o.e2eConcurrency, pipelining: 1 });
     try {
-      const expected = new Uint32Array(o.devices);
-      const counters = new Uint32Array(o.devices);
-      let next = 0;
-      let accepted = 0;
-      let duplicates = 0;
-      let rejected = 0;
-      let minTs = Infinity;
-      let maxTs = -Infinity;
-      const firstError: string[] = [];
       const busy0 = await threadBusy(info);
       const hubCpu0 = cpuMs(child.pid ?? 0);
       const loadCpu0 = cpuMs();
-      const t0 = performance.now();
-      const deadline = t0 + o.e2eSeconds * 1000;
-      let lastAnswer = t0;
-
-      const client = async () => {
-        const devs = new Uint32Array(o.e2eBatch);
-        while (performance.now() < deadline) {
-          const ts = Date.now();
-          minTs = Math.min(minTs, ts);
-          maxTs = Math.max(maxTs, ts);
-          const lines = new Array<string>(o.e2eBatch);
-          for (let i = 0; i < o.e2eBatch; i++) {
-            const d = (next++ * 7919) % o.devices;
-            const c = counters[d] as number;
-            counters[d] = c + 1;
-            devs[i] = d;
-            lines[i] = rawEvent(d, c, ts);
-          }
-          const res = await request(`${info.url}/api/v1/events`, {
-            method: 'POST',
-            dispatcher: agent,
-            headers: { authorization: `Bearer ${info.ingest}`, 'content-type': 'application/x-ndjson' },
-            body: lines.join('\n'),
-          });
-          const text = await res.body.text();
-          lastAnswer = performance.now();
-          if (res.statusCode !== 202) {
-            if (firstError.length < 3) firstError.push(`${res.statusCode} ${text.slice(0, 200)}`);
-            continue;
-          }
-          const a = JSON.parse(text) as IngestAnswer;
-          accepted += a.accepted;
-          duplicates += a.duplicates;
-          rejected += a.rejected.length;
-          const bad = new Set(a.rejected.map((r) => r.index));
-          for (let i = 0; i < o.e2eBatch; i++) {
-            const d = devs[i] as number;
-            if (!bad.has(i)) expected[d] = (expected[d] as number) + 1;
-          }
-          if (a.rejected.length > 0 && firstError.length < 3) firstError.push(JSON.stringify(a.rejected[0]));
-        }
-      };
-      const ticker = setInterval(() => {
-        const s = (performance.now() - t0) / 1000;
-        ctx.progress.update(`e2e HTTP ingest: ${s.toFixed(0)} / ${o.e2eSeconds} s, ${fmt(accepted)} events accepted, ${fmt(accepted / s)} events/s`);
-      }, 500);
-      await Promise.all(Array.from({ length: o.e2eConcurrency }, () => client()));
-      clearInterval(ticker);
-      const ms = lastAnswer - t0;
+      const load = await runLoad(ctx, 'e2e HTTP ingest', rawEvent, async (lines): Promise<Answer> => {
+        const res = await request(`${info.url}/api/v1/events`, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { authorization: `Bearer ${info.ingest}`, 'content-type': 'application/x-ndjson' },
+          body: lines.join('\n'),
+        });
+        const text = await res.body.text();
+        if (res.statusCode !== 202) return { ok: false, error: `${res.statusCode} ${text.slice(0, 200)}` };
+        const a = JSON.parse(text) as IngestAnswer;
+        return { ok: true, ...a, ...(a.rejected[0] ? { firstRejection: JSON.stringify(a.rejected[0]) } : {}) };
+      });
+      const { accepted, duplicates, rejected, expected, ms } = load;
       // CPU per accepted event, of the hub (all its threads) and of this load generator: on a
       // shared machine the rate depends on what else runs, the CPU an event costs much less.
       const hubCpuUs = ((cpuMs(child.pid ?? 0) - hubCpu0) * 1000) / Math.max(1, accepted);
@@ -200,6 +156,7 @@ export const e2eSection: Section = {
         e2e_events_per_s: rate(accepted, ms),
         e2e_duplicates: duplicates,
         e2e_rejected: rejected,
+        e2e_failed_requests: load.failedRequests,
         e2e_hub_peak_rss_mb: hubRss,
         e2e_hub_cpu_us_per_event: Math.round(hubCpuUs * 10) / 10,
         e2e_loadgen_cpu_us_per_event: Math.round(loadCpuUs * 10) / 10,
@@ -210,8 +167,8 @@ export const e2eSection: Section = {
       ctx.note(`(e) end-to-end HTTP ingest: ${fmt(rate(accepted, ms))} events/s for ${(ms / 1000).toFixed(1)} s (${fmt(accepted)} events, hub peak RSS ${hubRss} MB)`);
       ctx.note(`    CPU per event: hub ${hubCpuUs.toFixed(1)} µs (all threads), load generator ${loadCpuUs.toFixed(1)} µs; ${cpus().length} cores give ${fmt((cpus().length * 1e6) / (hubCpuUs + loadCpuUs))} events/s at most with both on this machine`);
       ctx.note(`    busy per event, by hub thread: ${Object.entries(perThread).map(([t, us]) => `${t} ${us} µs (${busyShare[t]} % of the run)`).join(', ')}`);
-      for (const e of firstError) ctx.note(`    error: ${e}`);
-      Object.assign(figures, await verify(ctx, info, agent, expected, minTs, maxTs + 1));
+      for (const e of load.errors) ctx.note(`    error: ${e}`);
+      Object.assign(figures, await verify(ctx, info, agent, expected, load.minTs, load.maxTs + 1));
       return figures;
     } finally {
       await agent.close();

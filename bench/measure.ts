@@ -16,6 +16,10 @@ export interface BenchOptions {
   readonly e2eBatch: number;
   /** When set, the e2e hub process writes V8 CPU profiles (main thread and workers) here. */
   readonly profileDir: string | undefined;
+  /** (f) Measure the peer InfluxDB in the same run (peer-influx.ts). */
+  readonly peerInflux: boolean;
+  /** Its server binary; Debian's `influxdb` package by default. */
+  readonly influxd: string | undefined;
   readonly dir: string;
 }
 

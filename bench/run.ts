@@ -4,13 +4,15 @@
  *   (b) the store's append throughput on the same rows, and the ratio to (a);
  *   (c) query latency p50/p95 of a 100-event device page on a store of ≥ 5,000,000 events;
  *   (d) peak RSS;
- *   (e) end-to-end HTTP ingest through the whole hub, then a check that every event is queryable.
+ *   (e) end-to-end HTTP ingest through the whole hub, then a check that every event is queryable;
+ *   (f) with --peer-influx: the peer InfluxDB 1.6 given the work of (e) and (c) (peer-influx.ts).
  * Progress goes to the terminal as it runs; the last line of standard output is ONE JSON object of
  * all figures. Everything is written to a temporary directory, removed at the end.
  *
  * Flags: --quick (small smoke run), --rows N, --fill N, --queries N, --devices N, --e2e-seconds S
  * (0 skips e2e), --e2e-concurrency N, --e2e-batch N, --keep (leave the temp dir), --profile DIR (the e2e
- * hub writes V8 CPU profiles of every thread to DIR; open them in Chrome DevTools).
+ * hub writes V8 CPU profiles of every thread to DIR; open them in Chrome DevTools), --peer-influx
+ * (adds (f); --influxd PATH names the server binary, /usr/bin/influxd by default).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { createProgress } from '../src/cli/progress.js';
 import { baselineSection } from './baseline.js';
 import { storeSection } from './store-append.js';
 import { e2eSection } from './e2e.js';
+import { influxPeerSection } from './peer-influx.js';
 import { fmt, peakRssMb, type BenchOptions, type Figures, type Section } from './measure.js';
 
 function flag(args: readonly string[], name: string): string | undefined {
@@ -46,6 +49,8 @@ export function parseOptions(args: readonly string[], dir: string): BenchOptions
     e2eConcurrency: count(args, 'e2e-concurrency', 8),
     e2eBatch: count(args, 'e2e-batch', 5_000),
     profileDir: flag(args, 'profile'),
+    peerInflux: args.includes('--peer-influx'),
+    influxd: flag(args, 'influxd'),
     dir,
   };
 }
@@ -62,7 +67,7 @@ async function main(): Promise<void> {
     load_avg_start: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     quick: opts.quick,
   };
-  const sections: Section[] = [baselineSection, storeSection, ...(opts.e2eSeconds > 0 ? [e2eSection] : [])];
+  const sections: Section[] = [baselineSection, storeSection, ...(opts.e2eSeconds > 0 ? [e2eSection] : []), ...(opts.peerInflux ? [influxPeerSection] : [])];
   note(`Parapet bench: ${fmt(opts.rows)} rows, store of ${fmt(opts.fill)} events, ${opts.devices} devices, e2e ${opts.e2eSeconds} s — in ${dir}`);
   try {
     for (const s of sections) Object.assign(figures, await s.run({ opts, progress, note }));
@@ -71,9 +76,14 @@ async function main(): Promise<void> {
     const e2e = figures.e2e_events_per_s;
     if (typeof baseline === 'number' && typeof store === 'number') figures.store_vs_baseline = Math.round((store / baseline) * 100) / 100;
     if (typeof baseline === 'number' && typeof e2e === 'number') figures.e2e_vs_baseline = Math.round((e2e / baseline) * 100) / 100;
+    const peer = figures.peer_influx_events_per_s;
+    if (typeof peer === 'number' && peer > 0 && typeof e2e === 'number') figures.e2e_vs_peer_influx = Math.round((e2e / peer) * 100) / 100;
+    const peerP95 = figures.peer_influx_query_p95_ms;
+    if (typeof peerP95 === 'number' && peerP95 > 0 && typeof figures.query_p95_ms === 'number') figures.query_p95_vs_peer_influx = Math.round((figures.query_p95_ms / peerP95) * 100) / 100;
     figures.peak_rss_mb = peakRssMb();
     figures.load_avg_end = Math.round((loadavg()[0] ?? 0) * 100) / 100;
     note(`store / baseline: ${String(figures.store_vs_baseline)}×${figures.e2e_vs_baseline !== undefined ? `; end-to-end / baseline: ${String(figures.e2e_vs_baseline)}×` : ''}; bench process peak RSS ${String(figures.peak_rss_mb)} MB`);
+    if (figures.e2e_vs_peer_influx !== undefined) note(`end-to-end / peer InfluxDB ingest: ${String(figures.e2e_vs_peer_influx)}×; device page p95 / peer's: ${String(figures.query_p95_vs_peer_influx)}× (below 1 is faster)`);
     for (const line of verdicts(figures, opts.quick)) note(line);
   } finally {
     progress.update('bench finished');

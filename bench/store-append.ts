@@ -10,7 +10,7 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../src/store/store.js';
 import { District, districtDevices, type DistrictOptions } from './rows.js';
 import { fmt, peakRssMb, rate, resetPeakRss, type BenchContext, type BenchOptions, type Figures, type Section } from './measure.js';
-import { measureQueries } from './queries.js';
+import { measureQueries, storePages } from './queries.js';
 
 /** Events per append call (the pipeline's default commit batch) and calls in flight. */
 const APPEND_BATCH = 20_000;
@@ -69,7 +69,7 @@ export const storeSection: Section = {
       figures.store_append_peak_rss_mb = peakRssMb();
       ctx.note(`    fill to ${fmt(stored)} events${more > 0 ? ` at ${fmt(rate(more, fillMs))} events/s` : ''}; peak RSS ${figures.store_append_peak_rss_mb} MB`);
 
-      Object.assign(figures, await measureQueries(ctx, store, district.count, streamOptions(o)));
+      Object.assign(figures, await measureQueries(ctx, storePages(store), district.count, streamOptions(o)));
       return figures;
     } finally {
       await store.close();
