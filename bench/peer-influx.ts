@@ -18,7 +18,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { SafeEvent } from '../src/core/event.js';
@@ -28,6 +27,7 @@ import { streamOptions } from './store-append.js';
 import { measureQueries } from './queries.js';
 import { cpuMs, fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
 import { runLoad, type Answer } from './load.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const DEFAULT_INFLUXD = '/usr/bin/influxd';
 
@@ -65,18 +65,6 @@ export function toLine(e: LineEvent, ns: string): string {
 
 /** Milliseconds plus a sub-millisecond place, as nanoseconds. */
 const nsOf = (ms: number, place: number): string => `${ms}${String(place).padStart(6, '0')}`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Influx {
   readonly child: ChildProcess;

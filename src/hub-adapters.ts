@@ -3,6 +3,8 @@
  * or bus adapter; STYLE §2): the store, the bus, and the store's feature sections.
  */
 import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config/schema.js';
 import type { Logger } from './core/log.js';
 import { ParapetError } from './core/errors.js';
@@ -10,6 +12,7 @@ import type { Store } from './store/store.js';
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory/memory-bus.js';
 import { busPositionKey } from './bus/bus-position.js';
+import { HoldingBus } from './bus/outbox.js';
 import { createMemoryStore } from './store/memory/memory-store.js';
 import { deriveStoreKey } from './privacy/master-key.js';
 import type { AuditStore } from './store/audit.js';
@@ -73,7 +76,7 @@ export async function openBus(config: Readonly<Config>, log: Logger, mode: OpenM
   const serving = mode.ingestNode !== true;
   const resumeAfter = serving ? await store.kv.get<number>(busPositionKey(config.bus.nats_prefix)) : null;
   const { openNatsBus } = await import('./bus/nats/nats-bus.js');
-  return openNatsBus({
+  const nats = await openNatsBus({
     url: config.bus.nats_url,
     prefix: config.bus.nats_prefix,
     maxAgeMs: config.bus.nats_retention_minutes * 60_000,
@@ -83,6 +86,15 @@ export async function openBus(config: Readonly<Config>, log: Logger, mode: OpenM
     // The replay waits until the serving node's subscribers are wired (startHub calls bus.start()).
     holdUntilStarted: serving,
     onListenerError,
+    log: (m) => log.warn({ mod: 'bus' }, m),
+  });
+  if (serving) return nats;
+  // An ingest node holds the notices the bus cannot take in the store, for the serving node (outbox.ts).
+  return new HoldingBus(nats, {
+    kv: store.kv,
+    busPrefix: config.bus.nats_prefix,
+    origin: `${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}`,
+    now: () => Date.now(),
     log: (m) => log.warn({ mod: 'bus' }, m),
   });
 }

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './core/log.js';
 import { ParapetError } from './core/errors.js';
 import { MemoryBus } from './bus/memory/memory-bus.js';
 import { saveBusPosition } from './bus/bus-position.js';
+import { drainOutbox } from './bus/outbox.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createPipeline, statusEvents } from './ingest/pipeline.js';
 import { AuthService } from './auth/auth-service.js';
@@ -252,6 +253,8 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   // Every subscriber is wired: other nodes' messages (and the replay of those published while this
   // node was down) may flow now.
   deps.bus.start?.();
+  // Notices ingest nodes held in the store while the bus could not take them (outbox.ts).
+  const outbox = config.bus.kind === 'nats' ? drainOutbox(deps.bus, deps.store.kv, { busPrefix: config.bus.nats_prefix, log: (m) => deps.log.warn({ mod: 'bus' }, m) }) : null;
   const stopWifi = startWifiFlusher({
     aggregator: deps.wifi,
     now: () => deps.clock.now(),
@@ -261,6 +264,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });
   const stopPrivacy = async (): Promise<void> => {
+    await outbox?.stop();
     await busPosition.stop();
     stopRemoteLiveness();
     stopWifiFeed();

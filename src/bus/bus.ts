@@ -53,5 +53,15 @@ export interface Bus {
    * by now). No-op when already delivering; absent on an in-process bus.
    */
   start?(): void;
+  /**
+   * A shared bus: false while it has lost its server (a publish would wait, then fail). Absent on
+   * an in-process bus, which is always reachable.
+   */
+  reachable?(): boolean;
+  /**
+   * Hands this process's subscribers a message another process published by another way (the
+   * bus outbox in the shared store, outbox.ts), as a remote message. Absent on an in-process bus.
+   */
+  deliverRemote?<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void>;
   close(): Promise<void>;
 }

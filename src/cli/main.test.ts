@@ -8,6 +8,7 @@ import { main } from './main.js';
 import type { CliContext } from './context.js';
 import { describeFailure } from './failure.js';
 import { ParapetError } from '../core/errors.js';
+import { freePort } from '../../test/helpers/ports.js';
 
 function fakeContext(env: Record<string, string> = {}) {
   const out: string[] = [];
@@ -42,14 +43,6 @@ function dataDir(): string {
   return join(d, 'data');
 }
 const QUIET = { PARAPET_LOG_LEVEL: 'silent' };
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Just enough hub for simulate: healthz, device PUT and ingest, admin token "a". */
 async function miniHub(): Promise<{ url: string; received: () => number }> {

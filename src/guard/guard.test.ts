@@ -10,6 +10,7 @@ import { formatCheck, type CheckResult } from './check.js';
 import { checkExternal, enforceGuard, probeOwnListeners, runGuard } from './guard.js';
 import { checkConfigSecrets, checkPermissions, checkRetention } from './local-checks.js';
 import { probeMqttAnonymous } from './probes.js';
+import { freePort } from '../../test/helpers/ports.js';
 
 let dir: string;
 beforeAll(() => {
@@ -192,10 +193,3 @@ describe('leak guard: enforcement and self-probes', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}

@@ -1,4 +1,4 @@
-import type { Bus, BusHandler, BusTopic, BusTopics } from '../bus.js';
+import { REMOTE_DELIVERY, type Bus, type BusHandler, type BusTopic, type BusTopics } from '../bus.js';
 import { LocalHandlers } from '../local-handlers.js';
 
 export interface BusErrorSink {
@@ -20,6 +20,11 @@ export class MemoryBus implements Bus {
 
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void {
     return this.local.subscribe(topic, handler);
+  }
+
+  /** As a shared bus's (bus.ts): lets tests drive the outbox drain (outbox.ts) on one process. */
+  async deliverRemote<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void> {
+    await this.local.deliver(topic, msg, REMOTE_DELIVERY);
   }
 
   async close(): Promise<void> {

@@ -100,7 +100,7 @@ export async function openNatsBus(opts: NatsBusOptions): Promise<Bus> {
       servers: target.servers,
       name: `parapet-bus-${prefix}`,
       timeout: TIMEOUT_MS,
-      // A hub outlives NATS restarts: keep reconnecting; publishes fail (and are logged) meanwhile.
+      // A hub outlives NATS restarts: keep reconnecting; publishes fail meanwhile (an ingest node holds its notices in the store, outbox.ts).
       maxReconnectAttempts: -1,
       ...(target.user !== undefined ? { user: target.user, pass: target.pass } : {}),
       ...(target.token !== undefined ? { token: target.token } : {}),
@@ -131,7 +131,7 @@ export async function openNatsBus(opts: NatsBusOptions): Promise<Bus> {
       position: start - 1,
     });
     if (opts.holdUntilStarted !== true) bus.start();
-    watchConnection(nc, target.shown, log);
+    watchConnection(nc, target.shown, log, (up) => bus.setReachable(up));
     return bus;
   } catch (err) {
     await nc.close().catch(() => undefined);
@@ -157,11 +157,16 @@ async function ensureStream(jsm: JetStreamManager, name: string, subject: string
   return info;
 }
 
-function watchConnection(nc: NatsConnection, shown: string, log: (m: string) => void): void {
+function watchConnection(nc: NatsConnection, shown: string, log: (m: string) => void, reachable: (up: boolean) => void): void {
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect') log(`NATS bus: disconnected from ${s.server}`);
-      else if (s.type === 'reconnect') log(`NATS bus: reconnected to ${s.server}`);
+      if (s.type === 'disconnect') {
+        reachable(false);
+        log(`NATS bus: disconnected from ${s.server}`);
+      } else if (s.type === 'reconnect') {
+        reachable(true);
+        log(`NATS bus: reconnected to ${s.server}`);
+      }
       else if (s.type === 'error') log(`NATS bus: server error: ${s.error.message}`);
     }
   })().catch(() => undefined);
@@ -203,6 +208,7 @@ class NatsBus implements Bus {
   private reading: Promise<void> | null = null;
   private sent = 0;
   private closing: Promise<void> | null = null;
+  private connected = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -238,6 +244,19 @@ class NatsBus implements Bus {
 
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void {
     return this.local.subscribe(topic, handler);
+  }
+
+  reachable(): boolean {
+    return this.connected && !this.nc.isClosed();
+  }
+
+  /** Connection state, from the connection's status events (watchConnection). */
+  setReachable(up: boolean): void {
+    this.connected = up;
+  }
+
+  async deliverRemote<T extends BusTopic>(topic: T, msg: BusTopics[T]): Promise<void> {
+    await this.local.deliver(topic, msg, REMOTE_DELIVERY);
   }
 
   /** Begins delivering other processes' messages (idempotent). */
