@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './core/log.js';
 import { ParapetError } from './core/errors.js';
 import { MemoryBus } from './bus/memory/memory-bus.js';
 import { saveBusPosition } from './bus/bus-position.js';
-import { drainOutbox } from './bus/outbox.js';
+import { drainOutbox, HoldingBus } from './bus/outbox.js';
 import { DeviceRegistry } from './registry/registry.js';
 import { createPipeline, statusEvents } from './ingest/pipeline.js';
 import { AuthService } from './auth/auth-service.js';
@@ -198,6 +198,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
   });
   const metrics = new MetricSources();
   metrics.add(() => threadLines(() => store.threads?.() ?? []));
+  if (bus instanceof HoldingBus) metrics.add(() => bus.metricLines());
   const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules, metrics };
   return {
     deps,
@@ -255,6 +256,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   deps.bus.start?.();
   // Notices ingest nodes held in the store while the bus could not take them (outbox.ts).
   const outbox = config.bus.kind === 'nats' ? drainOutbox(deps.bus, deps.store.kv, { busPrefix: config.bus.nats_prefix, log: (m) => deps.log.warn({ mod: 'bus' }, m) }) : null;
+  const stopOutboxMetrics = outbox ? deps.metrics.add(() => outbox.metricLines()) : () => undefined;
   const stopWifi = startWifiFlusher({
     aggregator: deps.wifi,
     now: () => deps.clock.now(),
@@ -264,6 +266,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
     onError: (err) => deps.log.error({ mod: 'wifi', err }, 'wifi aggregation failed'),
   });
   const stopPrivacy = async (): Promise<void> => {
+    stopOutboxMetrics();
     await outbox?.stop();
     await busPosition.stop();
     stopRemoteLiveness();

@@ -82,12 +82,15 @@ describe('bus outbox: notices an ingest node could not put on the bus reach the 
       { seq: 3, remote: true },
     ]);
     expect(await store.kv.list(outboxPrefix('p1'))).toEqual([]);
+    expect(drain.metricLines()).toContain('parapet_bus_outbox_delivered_total 3');
+    expect(node.metricLines()).toContain('parapet_bus_outbox_holding 3');
     // Drained and reachable: the node publishes over the bus again.
     await wait(100);
     expect(node.held()).toBe(0);
     await node.publish('events.stored', stored(4));
     expect(inner.sent).toEqual([4]);
     expect(logs.some((l) => /publishing over the bus again/.test(l))).toBe(true);
+    expect(node.metricLines()).toEqual(expect.arrayContaining(['parapet_bus_outbox_holding 0', 'parapet_bus_outbox_held_total 3']));
   });
 
   it('holds without trying the bus while it has lost its server, and keeps holding until it is back', async () => {

@@ -81,6 +81,18 @@ export class HoldingBus implements Bus {
     return this.holding ? this.count - this.heldSince : 0;
   }
 
+  /** `GET /metrics` lines (metric-sources.ts): notices held now, and ever. */
+  metricLines(): string[] {
+    return [
+      '# HELP parapet_bus_outbox_holding Notices this ingest node holds in the store for the serving node since the bus stopped taking them (0: publishing over the bus).',
+      '# TYPE parapet_bus_outbox_holding gauge',
+      `parapet_bus_outbox_holding ${this.held()}`,
+      '# HELP parapet_bus_outbox_held_total Notices this node held in the store because the bus could not take them.',
+      '# TYPE parapet_bus_outbox_held_total counter',
+      `parapet_bus_outbox_held_total ${this.count}`,
+    ];
+  }
+
   subscribe<T extends BusTopic>(topic: T, handler: BusHandler<T>): () => void {
     return this.inner.subscribe(topic, handler);
   }
@@ -140,6 +152,8 @@ export class HoldingBus implements Bus {
 export interface OutboxDrain {
   /** Takes what is held now (tests call it; the timer does the same). Resolves to how many were delivered. */
   drainOnce(): Promise<number>;
+  /** `GET /metrics` lines: notices delivered from the outbox so far. */
+  metricLines(): string[];
   stop(): Promise<void>;
 }
 
@@ -155,6 +169,7 @@ export function drainOutbox(
   const deliver = bus.deliverRemote?.bind(bus);
   let running: Promise<number> = Promise.resolve(0);
   let failing = false;
+  let total = 0;
   const once = async (): Promise<number> => {
     if (!deliver) return 0;
     let delivered = 0;
@@ -165,6 +180,7 @@ export function drainOutbox(
         if (h && typeof h.topic === 'string' && h.msg !== undefined) {
           await deliver(h.topic as BusTopic, h.msg as BusTopics[BusTopic]);
           delivered++;
+          total++;
         } else {
           o.log(`bus outbox: ${key} is not a held notice; deleted`);
         }
@@ -183,6 +199,11 @@ export function drainOutbox(
   timer.unref();
   return {
     drainOnce,
+    metricLines: () => [
+      '# HELP parapet_bus_outbox_delivered_total Notices other nodes held in the store that this serving node delivered to its rules and registry.',
+      '# TYPE parapet_bus_outbox_delivered_total counter',
+      `parapet_bus_outbox_delivered_total ${total}`,
+    ],
     async stop() {
       clearInterval(timer);
       await running;

@@ -108,6 +108,11 @@ describe('NATS down: what an ingest node acknowledges still reaches the serving 
     expect((await alertFor('door-b')).state).toBe('open');
     expect(bus).toBeInstanceOf(HoldingBus);
     expect((bus as HoldingBus).held()).toBeGreaterThan(0);
+    // Operators see it on both nodes' /metrics.
+    const metrics = async (url: string) => (await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${serving.adminToken}` } })).text();
+    expect(await metrics(node.httpUrl)).toMatch(/^parapet_bus_outbox_holding [1-9]\d*$/m);
+    // The alert may open before the serving node's other subscribers have settled and the count moves.
+    await until(async () => (/^parapet_bus_outbox_delivered_total [1-9]\d*$/m.test(await metrics(serving.httpUrl)) ? true : undefined));
   }, 40_000);
 
   it('goes back to the bus once NATS is back, and alerts over it', async () => {
@@ -117,6 +122,9 @@ describe('NATS down: what an ingest node acknowledges still reaches the serving 
     expect((await post(forced('c-1', 'door-c'))).body).toMatchObject({ accepted: 1 });
     expect(bus.held()).toBe(0);
     expect((await alertFor('door-c')).state).toBe('open');
+    const lines = await (await fetch(`${node.httpUrl}/api/v1/metrics`, { headers: { authorization: `Bearer ${serving.adminToken}` } })).text();
+    expect(lines).toMatch(/^parapet_bus_outbox_holding 0$/m);
+    expect(lines).toMatch(/^parapet_bus_outbox_held_total [1-9]\d*$/m);
     // One alert per forced door: nothing was delivered twice into a second alert.
     const list = (await (await serving.api('/alerts?rule=door-forced', { token: serving.operatorToken })).json()) as AlertList;
     expect(list.alerts.map((a) => a.device).sort()).toEqual(['door-a', 'door-b', 'door-c']);
