@@ -25,6 +25,9 @@ export interface BenchOptions {
 
 export type Figures = Record<string, number | string | boolean | null>;
 
+/** A wrong flag or a missing tool: said in one line, without a stack. */
+export class UsageError extends Error {}
+
 export interface BenchContext {
   readonly opts: BenchOptions;
   readonly progress: Progress;

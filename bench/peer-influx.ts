@@ -25,7 +25,7 @@ import { deviceId, District } from './rows.js';
 import { rawEvent } from './e2e.js';
 import { streamOptions } from './store-append.js';
 import { measureQueries } from './queries.js';
-import { cpuMs, fmt, peakRssMb, rate, type BenchContext, type Figures, type Section } from './measure.js';
+import { cpuMs, fmt, peakRssMb, rate, UsageError, type BenchContext, type Figures, type Section } from './measure.js';
 import { runLoad, type Answer } from './load.js';
 import { freePort } from '../test/helpers/ports.js';
 
@@ -241,11 +241,17 @@ async function queries(ctx: BenchContext, ix: Influx, agent: Agent): Promise<Fig
   return figures;
 }
 
+/** The server binary (f) runs; throws at once when it is missing, before (a)–(e) take their minutes. */
+export function influxdBinary(opts: { readonly influxd: string | undefined }): string {
+  const bin = opts.influxd ?? DEFAULT_INFLUXD;
+  if (!existsSync(bin)) throw new UsageError(`--peer-influx: no influxd at ${bin}; install Debian's influxdb (apt-get install influxdb) or name it with --influxd PATH`);
+  return bin;
+}
+
 export const influxPeerSection: Section = {
   name: 'peer-influx',
   async run(ctx: BenchContext): Promise<Figures> {
-    const bin = ctx.opts.influxd ?? DEFAULT_INFLUXD;
-    if (!existsSync(bin)) throw new Error(`--peer-influx: no influxd at ${bin}; install Debian's influxdb (apt-get install influxdb) or name it with --influxd PATH`);
+    const bin = influxdBinary(ctx.opts);
     const ix = await startInflux(bin, join(ctx.opts.dir, 'influx'));
     const agent = new Agent({ connections: ctx.opts.e2eConcurrency, pipelining: 1 });
     try {

@@ -21,8 +21,8 @@ import { createProgress } from '../src/cli/progress.js';
 import { baselineSection } from './baseline.js';
 import { storeSection } from './store-append.js';
 import { e2eSection } from './e2e.js';
-import { influxPeerSection } from './peer-influx.js';
-import { fmt, peakRssMb, type BenchOptions, type Figures, type Section } from './measure.js';
+import { influxdBinary, influxPeerSection } from './peer-influx.js';
+import { fmt, peakRssMb, UsageError, type BenchOptions, type Figures, type Section } from './measure.js';
 
 function flag(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -33,7 +33,7 @@ function count(args: readonly string[], name: string, fallback: number): number 
   const v = flag(args, name);
   if (v === undefined) return fallback;
   const n = Number(v.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number, got ${v}`);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} wants a whole number, got ${v}`);
   return n;
 }
 
@@ -57,6 +57,8 @@ export function parseOptions(args: readonly string[], dir: string): BenchOptions
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--peer-influx')) influxdBinary({ influxd: flag(args, 'influxd') });
+  parseOptions(args, '');
   const dir = mkdtempSync(join(tmpdir(), 'parapet-bench-'));
   const opts = parseOptions(args, dir);
   const progress = createProgress({ write: (t: string) => process.stderr.write(t), isTTY: process.stderr.isTTY, columns: process.stderr.columns });
@@ -115,6 +117,6 @@ function verdicts(f: Figures, quick: boolean): string[] {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });
