@@ -45,7 +45,12 @@ export async function openStore(config: Readonly<Config>, masterKey: Buffer, log
     case 'sqlite': {
       // Loaded on demand: the native module is not needed by memory-store runs.
       const { openSqliteStore } = await import('./store/sqlite/sqlite-store.js');
-      return openSqliteStore({ file: join(config.data_dir, 'parapet.db'), key: deriveStoreKey(masterKey), log: (m: string) => log.info({ mod: 'store' }, m) });
+      return openSqliteStore({
+        file: join(config.data_dir, 'parapet.db'),
+        key: deriveStoreKey(masterKey),
+        log: (m: string) => log.info({ mod: 'store' }, m),
+        ...(config.store.sqlite_max_mb > 0 ? { maxBytes: config.store.sqlite_max_mb * 1024 * 1024 } : {}),
+      });
     }
     case 'postgres': {
       if (!config.store.postgres_url) throw new ParapetError('invalid_config', 'store.kind postgres needs store.postgres_url (PARAPET_STORE_POSTGRES_URL)');

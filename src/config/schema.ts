@@ -87,6 +87,11 @@ export const ConfigSchema = Type.Object(
         postgres_url: Type.Optional(Type.String()),
         /** PostgreSQL schema of Parapet's tables (created when missing). */
         postgres_schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'parapet' }),
+        /**
+         * SQLite: largest the store file may grow through ingest, MB; past it ingest answers 503
+         * ("the hub's store is full") instead of filling the disk. 0: no cap.
+         */
+        sqlite_max_mb: Type.Integer({ minimum: 0, default: 0 }),
       },
       strict,
     ),

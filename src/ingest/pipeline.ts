@@ -21,6 +21,7 @@ import { resolveDevice } from './stages/resolve-device.js';
 import { keysPending, pseudonymiseEvent } from './stages/pseudonymise.js';
 import { Committer } from './stages/append.js';
 import { IngestMetrics } from './metrics.js';
+import { unknownWriteFailure } from '../store/write-failure.js';
 
 export interface IngestRejection {
   readonly index: number;
@@ -225,7 +226,11 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
     if (violations.length) pending.push(committer.submit(violations));
     let accepted = diverted.length;
     if (safe.length || diverted.length) {
-      const results = await committer.submit(safe, diverted);
+      const results = await committer.submit(safe, diverted).catch((err: unknown) => {
+        // Nothing of the request was stored: the client hears 503 and why, the log gets the adapter's error.
+        o.onError('append', err);
+        throw err instanceof ParapetError ? err : unknownWriteFailure();
+      });
       for (let j = 0; j < results.length; j++) {
         const idx = safeIndex[j];
         const r = results[j];

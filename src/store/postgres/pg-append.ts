@@ -22,6 +22,7 @@
 import type pg from 'pg';
 import type { SafeEvent } from '../../core/event.js';
 import { ParapetError } from '../../core/errors.js';
+import { writeFailure } from '../write-failure.js';
 import type { AppendResult, LivenessUpdate } from '../store.js';
 import { isMissingPartition, type PartitionSet } from './pg-partitions.js';
 import { sqlState, transaction, translate } from './pg-sql.js';
@@ -92,7 +93,15 @@ export class PgAppender {
       }
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, liveness, resolve, reject });
+      this.queue.push({
+        events,
+        liveness,
+        resolve,
+        reject: (err: unknown) => {
+          const failure = writeFailure(err);
+          reject(failure instanceof Error ? failure : new Error(String(failure)));
+        },
+      });
       this.running ??= this.drain();
     });
   }

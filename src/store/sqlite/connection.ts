@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   readonly autoCheckpointPages?: number;
   /** Bytes the WAL file is cut back to after it was reset (SQLite's journal_size_limit). */
   readonly walLimitBytes?: number;
+  /** Pages the database file may grow to through this connection (SQLite's max_page_count); absent: no cap. */
+  readonly maxPages?: number;
 }
 
 export class StoreKeyError extends Error {
@@ -68,6 +70,7 @@ export function openConnection(o: ConnectionOptions): Db {
     db.pragma('busy_timeout = 10000');
     if (o.autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${o.autoCheckpointPages}`);
     if (o.walLimitBytes !== undefined) db.pragma(`journal_size_limit = ${o.walLimitBytes}`);
+    if (o.maxPages !== undefined) db.pragma(`max_page_count = ${Math.floor(o.maxPages)}`);
     return db;
   } catch (err) {
     db.close();

@@ -13,8 +13,9 @@
  */
 import type { SafeEvent } from '../../core/event.js';
 import { ParapetError } from '../../core/errors.js';
+import { writeFailure } from '../write-failure.js';
 import type { AppendResult, DeviceStore, EventStore, KvStore, LivenessUpdate, PrincipalStore, Store } from '../store.js';
-import { openConnection, type Db } from './connection.js';
+import { PAGE_SIZE, openConnection, type Db } from './connection.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import { encodeBatch, transferables, DUPLICATE } from './batch.js';
 import { SqliteDevices } from './devices.js';
@@ -33,6 +34,11 @@ export interface SqliteStoreOptions {
   /** 32 random bytes: the store's encryption key (privacy/master-key.ts, deriveStoreKey). */
   readonly key: Buffer;
   readonly log?: (msg: string) => void;
+  /**
+   * Largest the store file may grow by the writer's writes (events, devices, kv), bytes; past it
+   * they fail with SQLITE_FULL, answered 503 (write-failure.ts), instead of filling the disk. Absent: no cap.
+   */
+  readonly maxBytes?: number;
 }
 
 export interface SqliteStore extends Store {
@@ -59,7 +65,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     if (applied.length > 0) log(`store schema at version ${SCHEMA_VERSION} (applied ${applied.join(', ')})`);
     const gate = createGateCells();
     const key = new Uint8Array(opts.key);
-    const writerData: WriterData = { file: opts.file, key, gate, cacheMiB: CACHE_MIB.writer };
+    const writerData: WriterData = { file: opts.file, key, gate, cacheMiB: CACHE_MIB.writer, ...(opts.maxBytes ? { maxPages: Math.max(1, Math.floor(opts.maxBytes / PAGE_SIZE)) } : {}) };
     const readerData: ReaderData = { file: opts.file, key, cacheMiB: CACHE_MIB.reader };
     const checkpointData: CheckpointData = { file: opts.file, key, intervalMs: CHECKPOINT_MS };
     const started = await Promise.allSettled([
@@ -94,7 +100,12 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     async append(list: readonly SafeEvent[], liveness: readonly LivenessUpdate[] = []): Promise<AppendResult[]> {
       if (list.length === 0 && liveness.length === 0) return [];
       const batch = encodeBatch(list, liveness);
-      const seqs = (await writer.call('append', [batch], transferables(batch))) as Float64Array;
+      let seqs: Float64Array;
+      try {
+        seqs = (await writer.call('append', [batch], transferables(batch))) as Float64Array;
+      } catch (err) {
+        throw writeFailure(err);
+      }
       return Array.from(seqs, (s) => (s === DUPLICATE ? 'duplicate' : s));
     },
     query: async (q) => (await reader.call('query', [q])) as Awaited<ReturnType<EventStore['query']>>,

@@ -27,6 +27,8 @@ export interface WriterData {
   readonly key: Uint8Array;
   readonly gate: GateCells;
   readonly cacheMiB: number;
+  /** SQLite's max_page_count for this connection (SqliteStoreOptions.maxBytes); absent: no cap. */
+  readonly maxPages?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ const post = (m: WorkerMessage, transfer: readonly Transferable[] = []) => port.
 function start(data: WriterData): void {
   // The checkpoint worker copies the WAL into the file in the background; the writer checkpoints
   // itself only as a backstop, when the WAL passed ~64 MiB (the remainder is small by then).
-  const db = openConnection({ file: data.file, key: Buffer.from(data.key), cacheMiB: data.cacheMiB, autoCheckpointPages: 8192, walLimitBytes: 64 << 20 });
+  const db = openConnection({ file: data.file, key: Buffer.from(data.key), cacheMiB: data.cacheMiB, autoCheckpointPages: 8192, walLimitBytes: 64 << 20, ...(data.maxPages ? { maxPages: data.maxPages } : {}) });
   const events = new EventWriter(db, new Names(db));
   const ops = writeOps(db);
   const queue: RpcRequest[] = [];

@@ -145,7 +145,11 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
   });
 
   app.setErrorHandler((err: FastifyError | ParapetError, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof ParapetError) return reply.status(err.status).send(err.toBody());
+    if (err instanceof ParapetError) {
+      // Not ready or out of room: a client that retries should wait a little first.
+      if (err.status === 503) void reply.header('retry-after', '5');
+      return reply.status(err.status).send(err.toBody());
+    }
     const mapped = err.code ? FASTIFY_ERRORS[err.code] : undefined;
     if (mapped) {
       const e = new ParapetError(mapped[0], mapped[1]);
