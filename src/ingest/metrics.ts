@@ -4,4 +4,6 @@ export class IngestMetrics {
   duplicates = 0;
   rejected = 0;
   policyViolations = 0;
+  /** Events of requests answered 503 because the store could not commit them (write-failure.ts). */
+  storeFailed = 0;
 }

@@ -62,6 +62,9 @@ describe('a full store (SPEC §3: a clear error, never 500; nothing accepted is 
     expect(acknowledged).toBeGreaterThan(0);
     // Every acknowledged event is there; the refused batch left nothing behind.
     expect(await stored(hub)).toBe(acknowledged);
+    // Operators see it on /metrics.
+    const metrics = await (await hub.api('/metrics', { token: hub.adminToken })).text();
+    expect(metrics).toMatch(/^parapet_events_store_failed_total 1000$/m);
     // The rest of the hub goes on.
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
     expect((await hub.api('/devices', { token: hub.operatorToken })).status).toBe(200);
