@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { DAY } from '../../core/clock.js';
 import { dayOf, listPartitions, partitionName, type Partition, type PartitionSet } from './pg-partitions.js';
-import { ident, lockKeys, sqlState, transaction } from './pg-sql.js';
+import { checkout, ident, lockKeys, sqlState, transaction } from './pg-sql.js';
 import { toSql } from './pg-text.js';
 
 /** Longest an exclusive lock on `events` may wait for running statements, ms; they queue behind it meanwhile. */
@@ -41,7 +41,8 @@ export async function purgeEvents(d: PurgeDeps, kinds: readonly string[], before
   const list = [...new Set(kinds.map(toSql))];
   if (list.length === 0 || !Number.isFinite(before)) return 0;
   const cut = Math.ceil(before);
-  const holder = await d.pool.connect();
+  const held = await checkout(d.pool);
+  const holder = held.client;
   let broken: Error | undefined;
   try {
     await holder.query(`SELECT pg_advisory_lock(${lockKeys(d.schema, 'purge')})`);
@@ -66,7 +67,7 @@ export async function purgeEvents(d: PurgeDeps, kinds: readonly string[], before
       });
     }
   } finally {
-    holder.release(broken);
+    held.release(broken);
   }
 }
 

@@ -102,7 +102,7 @@ export function guardSection<T extends object>(section: T): T {
  * see what the previous holder committed.
  */
 export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const { client, lost, release } = await checkout(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
@@ -117,8 +117,32 @@ export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pr
     }
     throw err;
   } finally {
-    client.release(broken);
+    release(broken ?? lost());
   }
+}
+
+/**
+ * A pooled connection held by the caller. When its socket dies (the server restarted, the network
+ * cut) the connection emits 'error': pg-pool listens only while a connection is idle, and an
+ * unheard 'error' would end the process — a PostgreSQL restart during a transaction would take
+ * the hub down. A held connection is heard here; `lost()` says whether it died, and `release`
+ * (given that error) makes the pool discard it.
+ */
+export async function checkout(pool: pg.Pool): Promise<{ readonly client: pg.PoolClient; readonly lost: () => Error | undefined; readonly release: (err?: Error) => void }> {
+  const client = await pool.connect();
+  let died: Error | undefined;
+  const onError = (err: Error): void => {
+    died = err;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    lost: () => died,
+    release: (err) => {
+      client.removeListener('error', onError);
+      client.release(err ?? died);
+    },
+  };
 }
 
 /** Positional parameters for a statement built piece by piece: `p.add(v)` returns `$n`. */

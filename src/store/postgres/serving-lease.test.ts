@@ -91,11 +91,18 @@ describe('serving lease (PostgreSQL)', () => {
       held.push(l);
       taken = true;
     });
-    await new Promise((r) => setTimeout(r, 300));
-    // The standby's session, waiting on the lock.
+    // The standby's session, waiting on this schema's lock (not another test's: files run at once).
+    const keys = lockKeys(schema, 'serving').split(', ');
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
-    const r = await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'parapet-serving%' AND wait_event_type = 'Lock'`);
+    const waiting = `SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = (${keys[0]})::oid AND l.objid = (${keys[1]})::oid AND l.objsubid = 2 AND NOT l.granted`;
+    let pid: number | undefined;
+    for (let i = 0; i < 400 && pid === undefined; i++) {
+      pid = (await c.query<{ pid: number }>(waiting)).rows[0]?.pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(pid, 'the standby is waiting on the lease').toBeDefined();
+    const r = await c.query('SELECT pg_terminate_backend($1)', [pid]);
     await c.end();
     expect(r.rowCount).toBe(1);
     await until(() => o.logs.some((l) => /^standby: lost the connection to PostgreSQL at 127\.0\.0\.1:5432 while waiting for the serving lease \(.*\); waiting again$/.test(l)));
