@@ -32,7 +32,8 @@ export interface OpenMode {
    */
   readonly ingestNode?: boolean;
   /** A serving node on PostgreSQL lost its serving lease to another node: it must stop serving. */
-  readonly onLeaseLost?: (why: string) => void;
+  /** This process can serve no more: its serving lease went to another node, or a store thread died. */
+  readonly onLost?: (why: string) => void;
 }
 
 export async function openStore(config: Readonly<Config>, masterKey: Buffer, log: Logger, mode: OpenMode): Promise<Store> {
@@ -50,6 +51,10 @@ export async function openStore(config: Readonly<Config>, masterKey: Buffer, log
         key: deriveStoreKey(masterKey),
         log: (m: string) => log.info({ mod: 'store' }, m),
         ...(config.store.sqlite_max_mb > 0 ? { maxBytes: config.store.sqlite_max_mb * 1024 * 1024 } : {}),
+        onWorkerLost: (why) => {
+          log.error({ mod: 'store' }, `${why}; stopping: restart the hub (nothing acknowledged is lost)`);
+          mode.onLost?.(why);
+        },
       });
     }
     case 'postgres': {
@@ -63,7 +68,7 @@ export async function openStore(config: Readonly<Config>, masterKey: Buffer, log
         onWaiting: (holder) => log.warn({ mod: 'store' }, `standby: the serving lease of schema ${config.store.postgres_schema} is held by ${holder}; waiting to take over`),
         onLeaseLost: (why) => {
           log.error({ mod: 'store' }, `${why}; stopping: another node serves this schema now`);
-          mode.onLeaseLost?.(why);
+          mode.onLost?.(why);
         },
         log: (m: string) => log.info({ mod: 'store' }, m),
       });

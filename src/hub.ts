@@ -69,7 +69,7 @@ export interface Hub extends OfflineHub {
   readonly tls: { readonly fingerprint: string; readonly caFile: string | null; readonly createdCa: boolean } | null;
   /** Frigate bridge and SIA DC-09 receiver, when configured (SPEC §6; src/adapters/integrations.ts). */
   readonly integrations: Integrations | null;
-  /** Settles with the reason when this node must stop: its serving lease went to another node (PostgreSQL). */
+  /** Settles with the reason when this node must stop: its serving lease went to another node (PostgreSQL), or a store thread died (SQLite). */
   readonly lost: Promise<string>;
 }
 
@@ -226,7 +226,7 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   if (config.node.role === 'ingest') return startIngestNode(opts, tls);
   let leaseLost: (why: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (leaseLost = resolve));
-  const offline = await openOffline(opts, { live: true, onLeaseLost: (why) => leaseLost(why) });
+  const offline = await openOffline(opts, { live: true, onLost: (why) => leaseLost(why) });
   const { deps } = offline;
   // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
   const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));

@@ -30,7 +30,8 @@ export function register(program: Command, ctx: CliContext): void {
       line(out, 'Press Ctrl-C to stop.');
       const stop = await Promise.race([untilSignal(ctx).then((signal) => ({ signal, lost: null })), hub.lost.then((lost) => ({ signal: null, lost }))]);
       if (stop.lost !== null) {
-        // Another node serves the schema now: stop at once, so a supervisor restarts this one as a standby.
+        // Another node serves the schema now, or a store thread died: stop at once (exit 1), so a
+        // supervisor restarts this one (as a standby, on PostgreSQL).
         line(ctx.stderr, `${stop.lost}: stopping`);
         await hub.close();
         throw new CliError('stopped: this node no longer holds the serving lease');

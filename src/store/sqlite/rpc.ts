@@ -5,6 +5,7 @@
  */
 import type { Transferable, Worker } from 'node:worker_threads';
 import { spawnStoreWorker } from './worker-spawn.js';
+import { ParapetError } from '../../core/errors.js';
 
 export interface RpcRequest {
   readonly id: number;
@@ -59,6 +60,7 @@ export class WorkerClient {
     private readonly worker: Worker,
     private readonly label: string,
     private readonly log: (msg: string) => void,
+    private readonly onDeath?: (why: string) => void,
   ) {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (m: WorkerMessage) => this.onMessage(m));
@@ -76,13 +78,13 @@ export class WorkerClient {
   }
 
   /** Spawns the worker and resolves once it opened its connection. */
-  static async start(name: string, workerData: unknown, label: string, log: (msg: string) => void): Promise<WorkerClient> {
+  static async start(name: string, workerData: unknown, label: string, log: (msg: string) => void, onDeath?: (why: string) => void): Promise<WorkerClient> {
     const worker = await spawnStoreWorker(name, workerData);
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerMessage) => {
         if (m.kind === 'ready') {
           cleanup();
-          resolve(new WorkerClient(worker, label, log));
+          resolve(new WorkerClient(worker, label, log, onDeath));
         } else if (m.kind === 'failed') {
           cleanup();
           void worker.terminate();
@@ -137,9 +139,13 @@ export class WorkerClient {
 
   private fail(err: Error): void {
     if (this.dead) return;
-    this.dead = err;
-    if (!this.closing) this.log(`the store's ${this.label} worker stopped: ${err.message}`);
-    for (const p of this.pending.values()) p.reject(err);
+    // Callers hear 503 (the hub is stopping, a restart brings the store back), never an internal error.
+    this.dead = new ParapetError('unavailable', `the hub's store stopped (its ${this.label} thread ended); the hub is restarting: send it again later`);
+    for (const p of this.pending.values()) p.reject(this.dead);
     this.pending.clear();
+    if (this.closing) return;
+    this.log(`the store's ${this.label} worker stopped: ${err.message}`);
+    // Every later call would fail: the store is of no more use to this process.
+    this.onDeath?.(`the store's ${this.label} worker stopped (${err.message})`);
   }
 }

@@ -39,6 +39,11 @@ export interface SqliteStoreOptions {
    * they fail with SQLITE_FULL, answered 503 (write-failure.ts), instead of filling the disk. Absent: no cap.
    */
   readonly maxBytes?: number;
+  /**
+   * A store thread died (a native crash, out of memory): every later call fails, so the process
+   * should stop and be restarted; called once per dead thread with why. Absent: only logged.
+   */
+  readonly onWorkerLost?: (why: string) => void;
 }
 
 export interface SqliteStore extends Store {
@@ -69,9 +74,9 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     const readerData: ReaderData = { file: opts.file, key, cacheMiB: CACHE_MIB.reader };
     const checkpointData: CheckpointData = { file: opts.file, key, intervalMs: CHECKPOINT_MS };
     const started = await Promise.allSettled([
-      WorkerClient.start('writer-worker', writerData, 'writer', log),
-      WorkerClient.start('reader-worker', readerData, 'reader', log),
-      WorkerClient.start('checkpoint-worker', checkpointData, 'checkpoint', log),
+      WorkerClient.start('writer-worker', writerData, 'writer', log, opts.onWorkerLost),
+      WorkerClient.start('reader-worker', readerData, 'reader', log, opts.onWorkerLost),
+      WorkerClient.start('checkpoint-worker', checkpointData, 'checkpoint', log, opts.onWorkerLost),
     ]);
     for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
