@@ -34,7 +34,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { createAuditSigner } from './audit/signing.js';
 import { createRulesRuntime } from './rules/runtime.js';
 import { sealSafeEvent } from './core/event.js';
-import { MetricSources, threadLines } from './core/metric-sources.js';
+import { MetricSources, storeSizeLines, threadLines } from './core/metric-sources.js';
 import { deriveWatchlistKey } from './rules/watchlist-crypto.js';
 import { resolveTls, refuseRenegotiation } from './transport/http/tls.js';
 import { guardAfterStart, guardBeforeStart } from './guard/start.js';
@@ -197,7 +197,7 @@ export async function openOffline(opts: HubOptions, mode: OpenMode = { live: fal
     },
   });
   const metrics = new MetricSources();
-  metrics.add(() => threadLines(() => store.threads?.() ?? []));
+  metrics.add(() => [...threadLines(() => store.threads?.() ?? []), ...storeSizeLines(store.size?.())]);
   if (bus instanceof HoldingBus) metrics.add(() => bus.metricLines());
   const deps: HubDeps = { config, clock, log, store, bus, pipeline, registry, auth, pseudonymiser, keys, keyring, investigations, wifi, audit, rules, metrics };
   return {

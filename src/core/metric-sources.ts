@@ -37,3 +37,14 @@ export function threadLines(storeThreads: () => ReadonlyArray<{ readonly thread:
 export function counterLines(name: string, help: string, label: string, values: Readonly<Record<string, number>>): string[] {
   return [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...Object.entries(values).map(([k, v]) => `${name}{${label}="${k}"} ${v}`)];
 }
+
+/** `parapet_store_*_bytes` gauges from the store's size (store.ts `size`), so an operator can alert before it is full. */
+export function storeSizeLines(size: { readonly fileBytes: number; readonly freeBytes: number; readonly maxBytes: number | null } | undefined): string[] {
+  if (!size) return [];
+  const gauge = (name: string, help: string, v: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${v}`];
+  return [
+    ...gauge('parapet_store_file_bytes', "Bytes the store's file takes.", size.fileBytes),
+    ...gauge('parapet_store_free_bytes', 'Of those, free pages reused before the file grows.', size.freeBytes),
+    ...(size.maxBytes === null ? [] : gauge('parapet_store_max_bytes', 'The cap the file may grow to (store.sqlite_max_mb); past it ingest answers 503.', size.maxBytes)),
+  ];
+}

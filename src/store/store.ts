@@ -215,6 +215,17 @@ export interface Store {
   close(): Promise<void>;
   /** The store's own threads (SQLite's workers) and how long each has been busy, ms; absent when it has none. */
   threads?(): ThreadBusy[];
+  /** How much room the store takes and has, when it knows (SQLite's file); absent otherwise. */
+  size?(): StoreSize;
+}
+
+export interface StoreSize {
+  /** Bytes the store's file takes (its pages). */
+  readonly fileBytes: number;
+  /** Of those, free pages left by deletions, reused before the file grows. */
+  readonly freeBytes: number;
+  /** The cap (`store.sqlite_max_mb`), null when none. */
+  readonly maxBytes: number | null;
 }
 
 export interface ThreadBusy {

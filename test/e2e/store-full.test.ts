@@ -65,6 +65,11 @@ describe('a full store (SPEC §3: a clear error, never 500; nothing accepted is 
     // Operators see it on /metrics.
     const metrics = await (await hub.api('/metrics', { token: hub.adminToken })).text();
     expect(metrics).toMatch(/^parapet_events_store_failed_total 1000$/m);
+    expect(metrics).toMatch(/^parapet_store_max_bytes 3145728$/m);
+    const fileBytes = Number(/^parapet_store_file_bytes (\d+)$/m.exec(metrics)?.[1]);
+    expect(fileBytes).toBeGreaterThan(3_000_000);
+    expect(fileBytes).toBeLessThanOrEqual(3145728);
+    expect(metrics).toMatch(/^parapet_store_free_bytes \d+$/m);
     // The rest of the hub goes on.
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
     expect((await hub.api('/devices', { token: hub.operatorToken })).status).toBe(200);
@@ -79,5 +84,6 @@ describe('a full store (SPEC §3: a clear error, never 500; nothing accepted is 
     expect(again.status).toBe(202);
     expect(again.body.accepted).toBe(10);
     expect(await stored(hub)).toBe(acknowledged + 10);
+    expect(await (await hub.api('/metrics', { token: hub.adminToken })).text()).toMatch(/^parapet_store_max_bytes 67108864$/m);
   }, 120_000);
 });

@@ -80,7 +80,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     ]);
     for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
     for (const s of started) if (s.status === 'rejected') throw s.reason;
-    return assemble(main, workers, new GatedDatabase(main, gate));
+    return assemble(main, workers, new GatedDatabase(main, gate), writerData.maxPages ?? null);
   } catch (err) {
     await Promise.allSettled(workers.map((w) => w.close()));
     main.close();
@@ -88,7 +88,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   }
 }
 
-function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteStore {
+function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase, maxPages: number | null): SqliteStore {
   const [writer, reader] = workers as [WorkerClient, WorkerClient, WorkerClient];
   const write = async <K extends WriteOp>(op: K, ...args: Parameters<WriteOps[K]>): Promise<ReturnType<WriteOps[K]>> => {
     try {
@@ -171,6 +171,14 @@ function assemble(main: Db, workers: WorkerClient[], db: GatedDatabase): SqliteS
     kv,
     db,
     threads: () => workers.map((w) => ({ thread: w.name, busyMs: w.busyMs() })),
+    size: () => {
+      const pageSize = main.pragma('page_size', { simple: true }) as number;
+      return {
+        fileBytes: (main.pragma('page_count', { simple: true }) as number) * pageSize,
+        freeBytes: (main.pragma('freelist_count', { simple: true }) as number) * pageSize,
+        maxBytes: maxPages === null ? null : maxPages * PAGE_SIZE,
+      };
+    },
     close() {
       closing ??= (async () => {
         // The writer finishes every queued write (and purge) before it closes.
