@@ -37,6 +37,7 @@ export const ERRORS = {
   conflict: { status: 409, message: 'The object changed or already exists.' },
   duplicate_event: { status: 409, message: 'An event with this device and id was already stored.' },
   payload_too_large: { status: 413, message: 'The body is larger than allowed.' },
+  uri_too_long: { status: 414, message: 'A path segment of the URL is longer than allowed.' },
   batch_too_large: { status: 413, message: 'The batch holds more events than allowed.' },
   prohibited_attribute: { status: 422, message: 'The event carries an attribute Parapet refuses to store.' },
   unprocessable: { status: 422, message: 'The request is well-formed but cannot be carried out.' },

@@ -9,12 +9,10 @@
  * - a site-scoped auditor lists only its own site's audit entries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/core/log.js';
-import { startHub, type Hub } from '../../src/hub.js';
+import type { Hub } from '../../src/hub.js';
 import { can, isAction, type Action } from '../../src/auth/policy.js';
 import { ROLES, type Role } from '../../src/store/store.js';
-import { tempDir } from '../helpers/hub.js';
+import { apiRoutes, startRouteTableHub, type ApiRoute } from '../helpers/routes.js';
 
 /** SPEC §5.1: nothing else may be reachable without a credential. */
 const PUBLIC_ROUTES = new Set(['GET /api/v1/healthz', 'POST /api/v1/auth/login', 'POST /api/v1/enrol']);
@@ -77,11 +75,7 @@ async function addAlertObjects(): Promise<void> {
 /** Values for other path parameters: a well-formed id that names nothing. */
 const PLACEHOLDER = 'mx-nothing-0';
 
-interface Route {
-  readonly method: string;
-  readonly path: string;
-  readonly action: string | undefined;
-}
+type Route = ApiRoute;
 
 let hub: Hub;
 let routes: Route[] = [];
@@ -124,28 +118,13 @@ async function statusOf(r: Route, token: string | null, objectValue?: string): P
 }
 
 beforeAll(async () => {
-  const config = testConfig({
-    data_dir: tempDir('parapet-matrix-'),
-    http: { port: 0 },
-    mqtt: { enabled: false, port: 0 },
-    store: { kind: 'memory' },
-    log: { level: 'silent' },
-    ingest: { commit_delay_ms: 1 },
-  });
-  hub = await startHub({ config, env: {}, logger: createLogger('silent') });
+  hub = await startRouteTableHub('parapet-matrix-');
   for (const role of ROLES) {
     tokens.set(`${role}:all`, (await hub.deps.auth.createToken(`mx-${role}`, role, [])).secret);
     tokens.set(`${role}:scoped`, (await hub.deps.auth.createToken(`mx-${role}-${OWN}`, role, [OWN])).secret);
   }
   await addAlertObjects();
-  const res = await fetch(`${hub.httpUrl}/api/v1/openapi.json`, { headers: { authorization: `Bearer ${tokenFor('admin', false)}` } });
-  expect(res.status).toBe(200);
-  const doc = (await res.json()) as { paths: Record<string, Record<string, { 'x-parapet-action'?: string }>> };
-  routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    Object.entries(ops)
-      .filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
-      .map(([m, op]) => ({ method: m.toUpperCase(), path: path.startsWith('/api/v1') ? path : `/api/v1${path}`, action: op['x-parapet-action'] })),
-  );
+  routes = await apiRoutes(hub.httpUrl, tokenFor('admin', false));
 });
 
 afterAll(async () => {

@@ -70,6 +70,15 @@ export async function buildHttpApp(deps: HubDeps, opts: HttpAppOptions): Promise
     trustProxy: false,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // Errors the router finds before any route or hook runs get the same {error, detail} answer as
+    // the rest (fastify's own body would echo the path).
+    frameworkErrors: (err, _req, reply) => {
+      const e =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ParapetError('uri_too_long', 'a path segment is longer than 200 characters')
+          : new ParapetError('bad_request', 'the URL is not valid (a % not followed by two hex digits, or an encoded byte that is not UTF-8)');
+      void (reply as unknown as FastifyReply).status(e.status).send(e.toBody());
+    },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   app.decorateRequest('principal', null);
