@@ -119,6 +119,31 @@ describe('bad input on every route: a clear error, never 500', () => {
     expect(wrong).toEqual([]);
   }, 120_000);
 
+  it('bodies of the wrong type or encoding', async () => {
+    const wrong: string[] = [];
+    const variants: ReadonlyArray<Record<string, string>> = [
+      { 'content-type': 'application/xml' },
+      { 'content-type': 'text/plain' },
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      { 'content-type': 'application/json', 'content-encoding': 'br, zstd' },
+      { 'content-type': 'multipart/form-data; boundary=x' },
+      { 'content-type': 'application/json; charset=utf-16' },
+    ];
+    for (const r of routes.filter((x) => !['GET', 'DELETE'].includes(x.method))) {
+      const role = roleFor(r);
+      for (const v of variants) {
+        const res = await fetch(`${hub.httpUrl}${fill(r, 'bad-input-0')}`, {
+          method: r.method,
+          headers: { ...v, ...(role ? { authorization: `Bearer ${tokens.get(role) ?? ''}` } : {}) },
+          body: '<not>{what it says}</not>',
+        });
+        const why = judge({ status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' });
+        if (why) wrong.push(`${r.method} ${r.path} as ${JSON.stringify(v)}: ${why}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+
   it('malformed path parameters', async () => {
     const wrong: string[] = [];
     for (const r of routes.filter((x) => x.path.includes('{'))) {
