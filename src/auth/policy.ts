@@ -26,6 +26,8 @@ export const POLICY = {
   'tokens.manage': ['admin'],
   'privacy.read': ['admin', 'auditor'],
   'metrics.read': ['admin'],
+  /** The hub's own health (GET /status): what the control room must act on. */
+  'status.read': ['operator', 'admin'],
   'self.read': ['admin', 'operator', 'investigator', 'auditor', 'ingest'],
   /** A person's own password and second factor (tokens of these roles are refused by the route). */
   'self.manage': ['admin', 'operator', 'investigator', 'auditor'],

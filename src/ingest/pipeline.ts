@@ -230,6 +230,7 @@ export function createPipeline(o: PipelineOptions): IngestPipeline {
         // Nothing of the request was stored: the client hears 503 and why, the log gets the adapter's error.
         o.onError('append', err);
         metrics.storeFailed += safe.length + diverted.length;
+        metrics.lastStoreFailureAt = o.clock.now();
         throw err instanceof ParapetError ? err : unknownWriteFailure();
       });
       for (let j = 0; j < results.length; j++) {

@@ -70,6 +70,10 @@ describe('a full store (SPEC §3: a clear error, never 500; nothing accepted is 
     expect(fileBytes).toBeGreaterThan(3_000_000);
     expect(fileBytes).toBeLessThanOrEqual(3145728);
     expect(metrics).toMatch(/^parapet_store_free_bytes \d+$/m);
+    // The control room sees it (GET /status, the Device health screen).
+    const status = (await (await hub.api('/status', { token: hub.operatorToken })).json()) as { problems: Array<{ code: string; detail: string }>; ingest: { store_failed: number } };
+    expect(status.problems.map((p) => p.code)).toEqual(['store_full']);
+    expect(status.ingest.store_failed).toBe(1000);
     // The rest of the hub goes on.
     expect((await fetch(`${hub.httpUrl}/healthz`)).status).toBe(200);
     expect((await hub.api('/devices', { token: hub.operatorToken })).status).toBe(200);
@@ -85,5 +89,6 @@ describe('a full store (SPEC §3: a clear error, never 500; nothing accepted is 
     expect(again.body.accepted).toBe(10);
     expect(await stored(hub)).toBe(acknowledged + 10);
     expect(await (await hub.api('/metrics', { token: hub.adminToken })).text()).toMatch(/^parapet_store_max_bytes 67108864$/m);
+    expect(((await (await hub.api('/status', { token: hub.operatorToken })).json()) as { problems: unknown[] }).problems).toEqual([]);
   }, 120_000);
 });

@@ -10,8 +10,9 @@ import type { DeviceView, DeviceStatus } from '../../src/core/device.js';
 import type { StoredEvent } from '../../src/core/event.js';
 import type { ViewportAnswer } from '../../src/registry/viewport.js';
 import type { AlertWire, AlertChangeWire } from './wire.js';
+import type { HubStatus, HubProblem } from '../../src/ops/hub-status.js';
 
-export type { DeviceView, DeviceStatus, StoredEvent, ViewportAnswer, AlertWire, AlertChangeWire };
+export type { DeviceView, DeviceStatus, StoredEvent, ViewportAnswer, AlertWire, AlertChangeWire, HubStatus, HubProblem };
 
 export const API_BASE = '/api/v1';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -173,6 +174,11 @@ export class Api {
   }
   totpConfirm(code: string): Promise<{ recovery_codes: string[] }> {
     return this.send('POST', '/auth/totp/confirm', { code });
+  }
+
+  // --- the hub's own health ---------------------------------------------------------------------
+  status(signal?: AbortSignal): Promise<HubStatus> {
+    return this.get('/status', undefined, signal);
   }
 
   // --- devices ---------------------------------------------------------------------------------

@@ -7,10 +7,10 @@
  * test-output/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { createDistrict, type District, type SimUnit } from '../../../src/sim/district.js';
-import { ACTION_TIMEOUT_MS, ensureDashboardBuilt, launchChromium, login, screenshot, seriousViolations, watchPage } from './harness.js';
+import { ACTION_TIMEOUT_MS, ensureDashboardBuilt, login, loginFirstAdmin, openPage, screenshot, seriousViolations, watchPage } from './harness.js';
 
 /**
  * Six hours of district life, every 15 min: people crossing gate lines and in zones (above k, so
@@ -36,8 +36,7 @@ function history(d: District, now: number): unknown[] {
 
 describe('operator dashboard in Chromium', () => {
   let hub: TestHub;
-  let browser: Browser;
-  let context: BrowserContext;
+  let browser: Awaited<ReturnType<typeof openPage>>;
   let page: Page;
   let problems: string[];
   let district: District;
@@ -74,23 +73,17 @@ describe('operator dashboard in Chromium', () => {
     await post(district.devices.slice(0, 30).map((d, i) => ({ id: `hb-${i}`, device: d.id, ts: now - 1000, kind: 'device.heartbeat', data: { uptime_s: 3600 } })));
     await post([{ id: 'fault-1', device: camera.device.id, ts: now, kind: 'device.fault', data: { code: 'E42', message: 'lens heater failed' } }]);
     await post(history(district, now));
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page = await context.newPage();
-    problems = watchPage(page);
+    browser = await openPage();
+    ({ page, problems } = browser);
   });
 
   afterAll(async () => {
-    await context?.close();
     await browser?.close();
     await hub?.close();
   });
 
   it('logs in as the first admin, enrolling the second factor', async () => {
-    const admin = hub.firstAdmin;
-    if (!admin) throw new Error('no first admin on a fresh data dir');
-    await login(page, hub.httpUrl, admin.name, admin.password);
+    const admin = await loginFirstAdmin(page, hub);
     await expect(page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Live map' }).isVisible()).resolves.toBe(true);
     await expect(page.getByText(`${admin.name} (admin)`).isVisible()).resolves.toBe(true);
   });
@@ -175,6 +168,12 @@ describe('operator dashboard in Chromium', () => {
     await first.waitFor();
     await expect(first.getAttribute('data-device')).resolves.toBe(camera.device.id);
     await expect(first.getByText('fault').isVisible()).resolves.toBe(true);
+    // The hub's own health heads the screen: what it stored, and no problem to act on.
+    const hubPanel = page.getByTestId('hub-status');
+    await hubPanel.waitFor();
+    await expect(hubPanel.getByRole('heading', { name: 'Hub' }).isVisible()).resolves.toBe(true);
+    await expect(hubPanel.locator('[data-problem]').count()).resolves.toBe(0);
+    expect(Number((await hubPanel.locator('dt:has-text("Events stored") + dd').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
     await screenshot(page, 'devices');
     await axeClean('devices');
   });
@@ -206,7 +205,7 @@ describe('operator dashboard in Chromium', () => {
 
   it('runs an investigation under dual control: an investigator asks, the admin approves, the results carry the privacy notice', async () => {
     const { password } = await hub.deps.auth.createUser('ivy', 'investigator', []);
-    const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    const ctx = await browser.browser.newContext({ viewport: { width: 1600, height: 900 } });
     ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     try {
       const inv = await ctx.newPage();
@@ -242,7 +241,7 @@ describe('operator dashboard in Chromium', () => {
 
   it('lets an auditor read the audit log and verify its hash chain', async () => {
     const { password } = await hub.deps.auth.createUser('audrey', 'auditor', []);
-    const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    const ctx = await browser.browser.newContext({ viewport: { width: 1600, height: 900 } });
     ctx.setDefaultTimeout(ACTION_TIMEOUT_MS);
     try {
       const aud = await ctx.newPage();

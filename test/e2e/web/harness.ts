@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { TOTP, Secret } from 'otpauth';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -132,4 +132,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
   return file;
+}
+
+/** A 1600×900 page in a fresh Chromium, with its problems watched (CSP, uncaught errors); `close` ends both. */
+export async function openPage(): Promise<{ readonly browser: Browser; readonly context: BrowserContext; readonly page: Page; readonly problems: string[]; close(): Promise<void> }> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1 });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  const page = await context.newPage();
+  return {
+    browser,
+    context,
+    page,
+    problems: watchPage(page),
+    async close() {
+      await context.close();
+      await browser.close();
+    },
+  };
+}
+
+/** Signs in as the hub's first admin (printed once at its first start), enrolling TOTP. */
+export async function loginFirstAdmin(page: Page, hub: { readonly httpUrl: string; readonly firstAdmin: { readonly name: string; readonly password: string } | null }): Promise<{ readonly name: string }> {
+  const admin = hub.firstAdmin;
+  if (!admin) throw new Error('no first admin on a fresh data dir');
+  await login(page, hub.httpUrl, admin.name, admin.password);
+  return admin;
 }

@@ -16,5 +16,6 @@ import { ruleRoutes } from './rules.js';
 import { watchlistRoutes } from './watchlists.js';
 import { integrationRoutes } from './integrations.js';
 import { retentionRoutes } from './retention.js';
+import { statusRoutes } from './status.js';
 
-export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes, integrationRoutes, retentionRoutes];
+export const ROUTES: RouteModule[] = [eventRoutes, deviceRoutes, metricsRoutes, investigationRoutes, statsRoutes, adminRoutes, auditRoutes, enrolmentRoutes, alertRoutes, ruleRoutes, watchlistRoutes, integrationRoutes, retentionRoutes, statusRoutes];

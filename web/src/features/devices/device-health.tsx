@@ -13,6 +13,7 @@ import { formatAge, formatDateTime } from '../../time.js';
 import { navigate } from '../../router.js';
 import { FilterSelect } from '../../components/filter-select.js';
 import { TableHead } from '../../components/table-head.js';
+import { HubPanel } from './hub-panel.js';
 
 const RANK: Record<DeviceStatus, number> = { fault: 0, offline: 1, unknown: 2, online: 3 };
 const PAGE = 200;
@@ -43,6 +44,7 @@ export function DeviceHealth() {
   return (
     <>
       <h1>Device health</h1>
+      <HubPanel />
       <LoadState result={devices.result} feature="Devices">
         {({ devices: all }) => {
           const counts = { fault: 0, offline: 0, unknown: 0, online: 0 };

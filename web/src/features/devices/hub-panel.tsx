@@ -1,0 +1,68 @@
+/**
+ * The hub's own health at the top of Device health (GET /status, src/ops/hub-status.ts): the
+ * problems to act on first (store full or failing, bus unreachable), then how full the store is —
+ * a meter against its cap — and what ingest took and refused. Polled like the device list.
+ */
+import type { HubStatus } from '../../api.js';
+import { useSession } from '../../session.js';
+import { useApi } from '../../hooks/use-api.js';
+
+const REFRESH_MS = 15_000;
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+const count = (n: number) => n.toLocaleString('en-US');
+
+export function HubPanel() {
+  const { api } = useSession();
+  const status = useApi((signal) => api.status(signal), 'status', REFRESH_MS);
+  const s = status.result.data;
+  // An operator without the route (an older hub) simply sees no panel.
+  if (!s) return null;
+  return <HubStatusView status={s} />;
+}
+
+export function HubStatusView({ status: s }: { status: HubStatus }) {
+  const used = s.store.file_bytes !== null && s.store.free_bytes !== null ? s.store.file_bytes - s.store.free_bytes : null;
+  return (
+    <section className="panel" aria-labelledby="hub-title" data-testid="hub-status">
+      <h2 id="hub-title">Hub</h2>
+      {s.problems.map((p) => (
+        <div key={p.code} className={`notice ${p.severity === 'critical' ? 'error' : 'warn'}`} role="alert" data-problem={p.code}>
+          {p.detail}
+        </div>
+      ))}
+      <dl className="hub-figures" aria-label="Hub figures">
+        <div>
+          <dt>Store</dt>
+          <dd>
+            {s.store.kind}
+            {used !== null && s.store.max_bytes !== null && (
+              <>
+                {' '}
+                <meter min={0} max={s.store.max_bytes} low={s.store.max_bytes * 0.75} high={s.store.max_bytes * 0.9} optimum={0} value={used} aria-label="Store used of its cap" />{' '}
+                {mb(used)} of {mb(s.store.max_bytes)}
+              </>
+            )}
+            {used !== null && s.store.max_bytes === null && <> {mb(used)} (no cap)</>}
+          </dd>
+        </div>
+        <div>
+          <dt>Events stored</dt>
+          <dd>{count(s.ingest.accepted)}</dd>
+        </div>
+        <div>
+          <dt>Refused</dt>
+          <dd>
+            {count(s.ingest.rejected)} invalid, {count(s.ingest.duplicates)} duplicates, {count(s.ingest.policy_violations)} prohibited attributes
+            {s.ingest.store_failed > 0 && <>, {count(s.ingest.store_failed)} not stored (store)</>}
+          </dd>
+        </div>
+        <div>
+          <dt>Bus</dt>
+          <dd>
+            {s.bus.kind} {s.bus.reachable ? 'reachable' : 'unreachable'}
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
