@@ -108,6 +108,9 @@ describe('NATS down: what an ingest node acknowledges still reaches the serving 
     expect((await alertFor('door-b')).state).toBe('open');
     expect(bus).toBeInstanceOf(HoldingBus);
     expect((bus as HoldingBus).held()).toBeGreaterThan(0);
+    // The node's own status names both problems.
+    const status = (await (await fetch(`${node.httpUrl}/api/v1/status`, { headers: { authorization: `Bearer ${serving.operatorToken}` } })).json()) as { problems: Array<{ code: string }> };
+    expect(status.problems.map((p) => p.code)).toEqual(['bus_unreachable', 'bus_holding']);
     // Operators see it on both nodes' /metrics.
     const metrics = async (url: string) => (await fetch(`${url}/api/v1/metrics`, { headers: { authorization: `Bearer ${serving.adminToken}` } })).text();
     expect(await metrics(node.httpUrl)).toMatch(/^parapet_bus_outbox_holding [1-9]\d*$/m);

@@ -207,8 +207,8 @@ interface MutableRoute {
   url?: string;
 }
 
-/** What an ingest node serves: ingest, and its own metrics (each node is scraped on its own). */
-const INGEST_NODE_ACTIONS = new Set(['events.ingest', 'metrics.read']);
+/** What an ingest node serves: ingest, and its own metrics and status (each node is watched on its own). */
+const INGEST_NODE_ACTIONS = new Set(['events.ingest', 'metrics.read', 'status.read']);
 
 function keepIngestOnly(route: MutableRoute): void {
   if (INGEST_NODE_ACTIONS.has(route.config?.action ?? '') || route.url?.endsWith('/healthz')) return;
@@ -217,7 +217,7 @@ function keepIngestOnly(route: MutableRoute): void {
   delete route.preValidation;
   delete route.preHandler;
   route.handler = async () => {
-    throw new ParapetError('wrong_node', 'this is an ingest node: it takes events (POST /api/v1/events and the integration webhooks) and serves its own /metrics only; use the serving node for the rest of the API');
+    throw new ParapetError('wrong_node', 'this is an ingest node: it takes events (POST /api/v1/events and the integration webhooks) and serves its own /metrics and /status only; use the serving node for the rest of the API');
   };
 }
 
