@@ -7,6 +7,8 @@ import { ParapetError } from '../../core/errors.js';
 import type { Bus } from '../bus.js';
 import { runBusContract, statusMsg, storedBatch, type ListenerErrorSink } from '../bus.contract.js';
 import { openNatsBus, ORIGIN_HEADER, startSeq, streamName } from './nats-bus.js';
+import { HoldingBus } from '../outbox.js';
+import { createMemoryStore } from '../../store/memory/memory-store.js';
 
 const SERVER = '127.0.0.1:4222';
 const URL = `nats://${SERVER}`;
@@ -34,6 +36,11 @@ afterAll(async () => {
 
 const contractPrefix = newPrefix();
 runBusContract('nats', (onListenerError) => openNatsBus({ url: URL, prefix: contractPrefix, onListenerError }));
+// As an ingest node runs it: held in the store when NATS cannot take a notice (outbox.ts), the same bus otherwise.
+const holdingPrefix = newPrefix();
+runBusContract('nats, as an ingest node holds it', async (onListenerError) =>
+  new HoldingBus(await openNatsBus({ url: URL, prefix: holdingPrefix, onListenerError }), { kv: createMemoryStore().kv, busPrefix: holdingPrefix, origin: 'contract', now: () => Date.now(), log: () => undefined }),
+);
 
 describe('nats bus', () => {
   const open: Bus[] = [];
