@@ -164,7 +164,7 @@ describe('operator dashboard in Chromium', () => {
 
   it('lists faulty devices first on the health screen', async () => {
     await go('Device health');
-    const first = page.locator('tbody tr').first();
+    const first = page.getByRole('table', { name: 'Devices, faulty and offline first' }).locator('tbody tr').first();
     await first.waitFor();
     await expect(first.getAttribute('data-device')).resolves.toBe(camera.device.id);
     await expect(first.getByText('fault').isVisible()).resolves.toBe(true);
@@ -174,6 +174,8 @@ describe('operator dashboard in Chromium', () => {
     await expect(hubPanel.getByRole('heading', { name: 'Hub' }).isVisible()).resolves.toBe(true);
     await expect(hubPanel.locator('[data-problem]').count()).resolves.toBe(0);
     expect(Number((await hubPanel.locator('dt:has-text("Events stored") + dd').innerText()).replace(/,/g, ''))).toBeGreaterThan(0);
+    // The last hour's events per minute, drawn.
+    await hubPanel.locator('.chart canvas').first().waitFor();
     await screenshot(page, 'devices');
     await axeClean('devices');
   });

@@ -1,26 +1,47 @@
 /**
  * The hub's own health at the top of Device health (GET /status, src/ops/hub-status.ts): the
  * problems to act on first (store full or failing, bus unreachable), then how full the store is —
- * a meter against its cap — and what ingest took and refused. Polled like the device list.
+ * a meter against its cap — and what ingest took and refused, with the last hour's events per
+ * minute as a chart. Polled like the device list.
  */
+import { useMemo, type ReactNode } from 'react';
 import type { HubStatus } from '../../api.js';
 import { useSession } from '../../session.js';
 import { useApi } from '../../hooks/use-api.js';
+import { UplotChart } from '../../components/uplot-chart.js';
+import { densify } from '../search/densify.js';
 
 const REFRESH_MS = 15_000;
+const HOUR_MS = 3_600_000;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const count = (n: number) => n.toLocaleString('en-US');
 
 export function HubPanel() {
   const { api } = useSession();
   const status = useApi((signal) => api.status(signal), 'status', REFRESH_MS);
+  // Events per minute over the last hour, by event time (what devices are sending now).
+  const recent = useApi((signal) => api.histogram({ from: new Date(Date.now() - HOUR_MS).toISOString(), interval: '1m' }, signal), 'hub-recent', 60_000);
+  const chart = useMemo(() => {
+    const h = recent.result.data;
+    if (!h) return null;
+    const to = Date.now();
+    return densify(h.buckets, h.interval_ms, to - HOUR_MS, to);
+  }, [recent.result.data]);
   const s = status.result.data;
   // An operator without the route (an older hub) simply sees no panel.
   if (!s) return null;
-  return <HubStatusView status={s} />;
+  return (
+    <HubStatusView status={s}>
+      {chart && (
+        <div className="hub-chart">
+          <UplotChart title="Events per minute, last hour" data={chart.data} xRange={chart.range} series={[{ label: 'events / min', color: '#5cc8ff', bars: true }]} height={140} />
+        </div>
+      )}
+    </HubStatusView>
+  );
 }
 
-export function HubStatusView({ status: s }: { status: HubStatus }) {
+export function HubStatusView({ status: s, children }: { status: HubStatus; children?: ReactNode }) {
   const used = s.store.file_bytes !== null && s.store.free_bytes !== null ? s.store.file_bytes - s.store.free_bytes : null;
   return (
     <section className="panel" aria-labelledby="hub-title" data-testid="hub-status">
@@ -63,6 +84,7 @@ export function HubStatusView({ status: s }: { status: HubStatus }) {
           </dd>
         </div>
       </dl>
+      {children}
     </section>
   );
 }
