@@ -127,12 +127,12 @@ export const e2eSection: Section = {
       const busy0 = await threadBusy(info);
       const hubCpu0 = cpuMs(child.pid ?? 0);
       const loadCpu0 = cpuMs();
-      const load = await runLoad(ctx, 'e2e HTTP ingest', rawEvent, async (lines): Promise<Answer> => {
+      const load = await runLoad(ctx, 'e2e HTTP ingest', rawEvent, async (body): Promise<Answer> => {
         const res = await request(`${info.url}/api/v1/events`, {
           method: 'POST',
           dispatcher: agent,
           headers: { authorization: `Bearer ${info.ingest}`, 'content-type': 'application/x-ndjson' },
-          body: lines.join('\n'),
+          body,
         });
         const text = await res.body.text();
         if (res.statusCode !== 202) return { ok: false, error: `${res.statusCode} ${text.slice(0, 200)}` };

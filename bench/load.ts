@@ -29,9 +29,10 @@ export interface LoadResult {
 
 /**
  * Runs the load. `line(d, c, ts, n)` makes the event of device d numbered c of that device, at
- * time ts, number n of the whole stream; `send` posts one request's lines.
+ * time ts, number n of the whole stream; `send` posts one request's body (the lines joined by
+ * newlines) of `events` events.
  */
-export async function runLoad(ctx: BenchContext, label: string, line: (d: number, c: number, ts: number, n: number) => string, send: (lines: string[]) => Promise<Answer>): Promise<LoadResult> {
+export async function runLoad(ctx: BenchContext, label: string, line: (d: number, c: number, ts: number, n: number) => string, send: (body: string, events: number) => Promise<Answer>): Promise<LoadResult> {
   const o = ctx.opts;
   const expected = new Uint32Array(o.devices);
   const counters = new Uint32Array(o.devices);
@@ -61,7 +62,7 @@ export async function runLoad(ctx: BenchContext, label: string, line: (d: number
         devs[i] = d;
         lines[i] = line(d, c, ts, n);
       }
-      const a = await send(lines);
+      const a = await send(lines.join('\n'), lines.length);
       lastAnswer = performance.now();
       if (!a.ok) {
         failedRequests++;

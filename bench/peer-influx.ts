@@ -143,8 +143,8 @@ async function influxQuery(ix: Influx, agent: Agent, db: string, q: string): Pro
   return first?.series ?? [];
 }
 
-async function write(ix: Influx, agent: Agent, db: string, lines: readonly string[]): Promise<void> {
-  const res = await request(`${ix.url}/write?db=${db}&precision=ns`, { method: 'POST', dispatcher: agent, body: lines.join('\n') });
+async function write(ix: Influx, agent: Agent, db: string, body: string): Promise<void> {
+  const res = await request(`${ix.url}/write?db=${db}&precision=ns`, { method: 'POST', dispatcher: agent, body });
   const text = await res.body.text();
   if (res.statusCode !== 204) throw new Error(`influxdb write answered ${res.statusCode}: ${text.slice(0, 300)}`);
 }
@@ -157,10 +157,10 @@ async function ingest(ctx: BenchContext, ix: Influx, agent: Agent): Promise<Figu
   const loadCpu0 = cpuMs();
   // The event's number in the stream keeps apart the events of concurrent requests made in one millisecond.
   const line = (d: number, c: number, ts: number, n: number) => toLine(JSON.parse(rawEvent(d, c, ts)) as LineEvent, nsOf(ts, n % 1_000_000));
-  const load = await runLoad(ctx, 'peer InfluxDB ingest', line, async (lines): Promise<Answer> => {
+  const load = await runLoad(ctx, 'peer InfluxDB ingest', line, async (body, events): Promise<Answer> => {
     try {
-      await write(ix, agent, 'ingest', lines);
-      return { ok: true, accepted: lines.length, duplicates: 0, rejected: [] };
+      await write(ix, agent, 'ingest', body);
+      return { ok: true, accepted: events, duplicates: 0, rejected: [] };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
@@ -219,7 +219,7 @@ async function queries(ctx: BenchContext, ix: Influx, agent: Agent): Promise<Fig
       written += n;
       // Several events of the stream share a millisecond; their place keeps them apart.
       const lines = district.next(n).map((e) => safeLine(e, place++ % 1_000_000));
-      await write(ix, agent, 'pages', lines);
+      await write(ix, agent, 'pages', lines.join('\n'));
       ctx.progress.update(`peer InfluxDB fill: ${fmt(written)} / ${fmt(o.fill)} events, ${fmt(rate(written, performance.now() - t0))} events/s`);
     }
   };
