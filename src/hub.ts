@@ -224,9 +224,9 @@ export async function startHub(opts: HubOptions): Promise<Hub> {
   const tls = await resolveTls(config);
   await guardBeforeStart(config, opts.configFile, opts.logger ?? createLogger(config.log.level));
   if (config.node.role === 'ingest') return startIngestNode(opts, tls);
-  let leaseLost: (why: string) => void = () => {};
-  const lost = new Promise<string>((resolve) => (leaseLost = resolve));
-  const offline = await openOffline(opts, { live: true, onLost: (why) => leaseLost(why) });
+  let markLost: (why: string) => void = () => {};
+  const lost = new Promise<string>((resolve) => (markLost = resolve));
+  const offline = await openOffline(opts, { live: true, onLost: (why) => markLost(why) });
   const { deps } = offline;
   // Commits of ingest nodes reach us through the shared bus (NATS): their devices' liveness and status.
   const stopRemoteLiveness = deps.bus.subscribe('events.stored', (batch, delivery) => (delivery.remote ? deps.registry.observeRemote(batch) : undefined));

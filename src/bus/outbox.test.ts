@@ -87,6 +87,7 @@ describe('bus outbox: notices an ingest node could not put on the bus reach the 
     // Drained and reachable: the node publishes over the bus again.
     await wait(100);
     expect(node.held()).toBe(0);
+    expect(node.isHolding()).toBe(false);
     await node.publish('events.stored', stored(4));
     expect(inner.sent).toEqual([4]);
     expect(logs.some((l) => /publishing over the bus again/.test(l))).toBe(true);
@@ -99,15 +100,21 @@ describe('bus outbox: notices an ingest node could not put on the bus reach the 
     await node.publish('events.stored', stored(1));
     const drain = drainOutbox(serving, store.kv, { busPrefix: 'p1', log: () => undefined, pollMs: 60_000 });
     drains.push(drain);
+    expect(node.held()).toBe(1);
     expect(await drain.drainOnce()).toBe(1);
     await wait(100);
-    // Drained, but the bus is still down: still holding.
-    expect(node.held()).toBe(1);
+    // Drained (nothing outstanding), but the bus is still down: still holding.
+    expect(node.held()).toBe(0);
+    expect(node.isHolding()).toBe(true);
     await node.publish('events.stored', stored(2));
+    expect(inner.sent).toEqual([]);
+    expect(node.held()).toBe(1);
     expect(await drain.drainOnce()).toBe(1);
     inner.up = true;
     await wait(100);
-    expect(node.held()).toBe(0);
+    expect(node.isHolding()).toBe(false);
+    await node.publish('events.stored', stored(3));
+    expect(inner.sent).toEqual([3]);
   });
 
   it('passes on a failure that is not the bus being unavailable (nothing is held for it)', async () => {

@@ -50,6 +50,8 @@ export class HoldingBus implements Bus {
   private holding = false;
   private count = 0;
   private heldSince = 0;
+  /** Held notices the serving node has not taken yet, as of this node's last look (or since). */
+  private outstanding = 0;
   private timer: NodeJS.Timeout | null = null;
   private checking = false;
   private readonly own: string;
@@ -76,15 +78,20 @@ export class HoldingBus implements Bus {
     await this.hold(topic, msg);
   }
 
-  /** Notices held since this node last published over the bus (0 when it is publishing). */
+  /** Notices this node holds in the store that the serving node has not taken yet (as of its last look, every second). */
   held(): number {
-    return this.holding ? this.count - this.heldSince : 0;
+    return this.outstanding;
+  }
+
+  /** Whether this node holds its notices (rather than publishing them over the bus). */
+  isHolding(): boolean {
+    return this.holding;
   }
 
   /** `GET /metrics` lines (metric-sources.ts): notices held now, and ever. */
   metricLines(): string[] {
     return [
-      '# HELP parapet_bus_outbox_holding Notices this ingest node holds in the store for the serving node since the bus stopped taking them (0: publishing over the bus).',
+      '# HELP parapet_bus_outbox_holding Notices this ingest node holds in the store that the serving node has not taken yet.',
       '# TYPE parapet_bus_outbox_holding gauge',
       `parapet_bus_outbox_holding ${this.held()}`,
       '# HELP parapet_bus_outbox_held_total Notices this node held in the store because the bus could not take them.',
@@ -127,6 +134,7 @@ export class HoldingBus implements Bus {
     const key = `${this.own}${String(++this.count).padStart(NUMBER_DIGITS, '0')}`;
     const held: Held = { topic, at: this.o.now(), msg };
     await this.o.kv.set(key, held);
+    this.outstanding++;
   }
 
   /** Back to the bus once the serving node has taken everything held and the bus is reachable. */
@@ -134,9 +142,9 @@ export class HoldingBus implements Bus {
     if (this.checking || !this.holding) return;
     this.checking = true;
     try {
-      if (this.inner.reachable?.() === false) return;
       const left = await this.o.kv.list(this.own);
-      if (left.length > 0 || !this.holding) return;
+      this.outstanding = left.length;
+      if (left.length > 0 || !this.holding || this.inner.reachable?.() === false) return;
       this.o.log(`bus outbox: the serving node has taken the ${this.count - this.heldSince} notices held; publishing over the bus again`);
       this.holding = false;
       if (this.timer) clearInterval(this.timer);

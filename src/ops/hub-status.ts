@@ -37,7 +37,7 @@ export interface StatusInputs {
   readonly size: StoreSize | undefined;
   readonly busKind: string;
   readonly busReachable: boolean;
-  /** Notices held in the store for the serving node (an ingest node's outbox), 0 otherwise. */
+  /** Notices an ingest node holds in the store that the serving node has not taken yet (outbox.ts), 0 otherwise. */
   readonly busHolding: number;
   readonly now: number;
 }
@@ -66,7 +66,7 @@ export function hubStatus(i: StatusInputs): HubStatus {
     problems.push({ code: 'store_failing', severity: 'critical', detail: 'The store refused commits in the last 5 minutes (disk full, I/O error or database unreachable): senders were told to retry; see the hub log.' });
   }
   if (!i.busReachable) problems.push({ code: 'bus_unreachable', severity: 'major', detail: `The ${i.busKind} bus is unreachable: events are still stored; notices for other nodes are held in the store.` });
-  if (i.busHolding > 0) problems.push({ code: 'bus_holding', severity: 'major', detail: `${i.busHolding} notices are held in the store for the serving node until the bus takes them again.` });
+  if (i.busHolding > 0) problems.push({ code: 'bus_holding', severity: 'major', detail: `${i.busHolding} notices wait in the store for the serving node to take them (it does so every second while it runs): until then its rules have not seen those events.` });
   return {
     ingest: i.ingest,
     store: { kind: i.storeKind, file_bytes: size?.fileBytes ?? null, free_bytes: size?.freeBytes ?? null, max_bytes: size?.maxBytes ?? null },
