@@ -102,7 +102,7 @@ export function guardSection<T extends object>(section: T): T {
  * see what the previous holder committed.
  */
 export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const { client, lost, release } = await checkout(pool);
+  const { client, release } = await checkout(pool);
   let broken: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
@@ -117,7 +117,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pr
     }
     throw err;
   } finally {
-    release(broken ?? lost());
+    release(broken);
   }
 }
 
@@ -125,10 +125,10 @@ export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Pr
  * A pooled connection held by the caller. When its socket dies (the server restarted, the network
  * cut) the connection emits 'error': pg-pool listens only while a connection is idle, and an
  * unheard 'error' would end the process — a PostgreSQL restart during a transaction would take
- * the hub down. A held connection is heard here; `lost()` says whether it died, and `release`
- * (given that error) makes the pool discard it.
+ * the hub down. A held connection is heard here, and `release` hands the pool the error it died
+ * of (or the caller's), so the pool discards it.
  */
-export async function checkout(pool: pg.Pool): Promise<{ readonly client: pg.PoolClient; readonly lost: () => Error | undefined; readonly release: (err?: Error) => void }> {
+export async function checkout(pool: pg.Pool): Promise<{ readonly client: pg.PoolClient; readonly release: (err?: Error) => void }> {
   const client = await pool.connect();
   let died: Error | undefined;
   const onError = (err: Error): void => {
@@ -137,7 +137,6 @@ export async function checkout(pool: pg.Pool): Promise<{ readonly client: pg.Poo
   client.on('error', onError);
   return {
     client,
-    lost: () => died,
     release: (err) => {
       client.removeListener('error', onError);
       client.release(err ?? died);
