@@ -140,7 +140,7 @@ export class WorkerClient {
   private fail(err: Error): void {
     if (this.dead) return;
     // Callers hear 503 (the hub is stopping, a restart brings the store back), never an internal error.
-    this.dead = new ParapetError('unavailable', `the hub's store stopped (its ${this.label} thread ended); the hub is restarting: send it again later`);
+    this.dead = new ParapetError('unavailable', `the hub's store stopped (its ${this.label} thread ended); send it again once the hub has restarted`);
     for (const p of this.pending.values()) p.reject(this.dead);
     this.pending.clear();
     if (this.closing) return;
