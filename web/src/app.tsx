@@ -17,6 +17,7 @@ import { AlertFeedProvider, useAlertFeed } from './features/alerts/alert-feed.js
 import { AlertConsole } from './features/alerts/alert-console.js';
 import { MapScreen } from './features/map/map-screen.js';
 import { DeviceHealth } from './features/devices/device-health.js';
+import { HubProblemLink } from './features/devices/hub-panel.js';
 import { SearchScreen } from './features/search/search-screen.js';
 import { StatsScreen } from './features/stats/stats-screen.js';
 import { InvestigationsScreen } from './features/investigations/investigations-screen.js';
@@ -162,6 +163,7 @@ function Shell() {
               <span className={`feed-status ${feed.status}`}>{feed.status === 'live' ? 'live' : feed.status}</span>
             </div>
           )}
+          {can(me, 'status.read') && <HubProblemLink onOpen={() => navigate('/devices')} />}
           {pendingG && <span className="muted" role="status">go to… (press a screen key)</span>}
           <span className="spacer" />
           <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">

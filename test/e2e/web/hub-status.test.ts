@@ -43,7 +43,12 @@ describe('dashboard: the hub status panel', () => {
 
   it('puts "store full" first, with the store against its cap, for the operator to act on', async () => {
     await loginFirstAdmin(page, hub);
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Device health' }).click();
+    // Seen from any screen: the top bar names the problem and leads to Device health.
+    const bar = page.locator('header [data-hub-problem="store_full"]');
+    await bar.waitFor();
+    await expect(bar.innerText()).resolves.toBe('hub: store full');
+    await bar.click();
+    await page.waitForURL(/\/devices$/);
     const panel = page.getByTestId('hub-status');
     const full = panel.locator('[data-problem="store_full"]');
     await full.waitFor();

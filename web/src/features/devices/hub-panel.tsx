@@ -88,3 +88,29 @@ export function HubStatusView({ status: s, children }: { status: HubStatus; chil
     </section>
   );
 }
+
+/**
+ * In the top bar on every screen: the hub's most severe problem, linking to Device health, so a
+ * full store or an unreachable bus is seen from the map too. Nothing while all is well, or for a
+ * role that may not read the hub's status.
+ */
+export function HubProblemLink({ onOpen }: { onOpen: () => void }) {
+  const { api } = useSession();
+  const status = useApi((signal) => api.status(signal), 'status-bar', REFRESH_MS);
+  const problems = status.result.data?.problems ?? [];
+  const first = problems.find((p) => p.severity === 'critical') ?? problems[0];
+  if (!first) return null;
+  const label = first.code.replace(/_/g, ' ');
+  return (
+    <a
+      className={`counter ${first.severity} active`}
+      href="/devices"
+      data-hub-problem={first.code}
+      title={first.detail}
+      aria-label={`hub: ${label}${problems.length > 1 ? `, and ${problems.length - 1} more hub problems` : ''}`}
+      onClick={(e) => (e.preventDefault(), onOpen())}
+    >
+      hub: {label}
+    </a>
+  );
+}
