@@ -17,7 +17,7 @@ import { AlertFeedProvider, useAlertFeed } from './features/alerts/alert-feed.js
 import { AlertConsole } from './features/alerts/alert-console.js';
 import { MapScreen } from './features/map/map-screen.js';
 import { DeviceHealth } from './features/devices/device-health.js';
-import { HubProblemLink } from './features/devices/hub-panel.js';
+import { HubProblemLink, HubStatusProvider } from './features/devices/hub-panel.js';
 import { SearchScreen } from './features/search/search-screen.js';
 import { StatsScreen } from './features/stats/stats-screen.js';
 import { InvestigationsScreen } from './features/investigations/investigations-screen.js';
@@ -147,51 +147,53 @@ function Shell() {
 
   return (
     <HelpContext.Provider value={setScreenHelp}>
-      <div className="shell">
-        <header className="topbar">
-          <a className="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate('/map'))}>
-            PARAPET
-          </a>
-          {feed.status !== 'unavailable' && feed.status !== 'forbidden' && (
-            <div className="row" aria-label="Open alerts">
-              <a className={`counter critical${counts.critical > 0 ? ' active' : ''}`} href="/alerts" onClick={(e) => (e.preventDefault(), navigate('/alerts'))} aria-label={`${counts.critical} critical alerts open`}>
-                {counts.critical} critical
-              </a>
-              <a className={`counter major${counts.major > 0 ? ' active' : ''}`} href="/alerts" onClick={(e) => (e.preventDefault(), navigate('/alerts'))} aria-label={`${counts.major} major alerts open`}>
-                {counts.major} major
-              </a>
-              <span className={`feed-status ${feed.status}`}>{feed.status === 'live' ? 'live' : feed.status}</span>
-            </div>
-          )}
-          {can(me, 'status.read') && <HubProblemLink onOpen={() => navigate('/devices')} />}
-          {pendingG && <span className="muted" role="status">go to… (press a screen key)</span>}
-          <span className="spacer" />
-          <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
-            <kbd>?</kbd> Shortcuts
-          </button>
-          <span>
-            {me.name} <span className="muted">({me.role})</span>
-          </span>
-          <button type="button" onClick={() => void logout()}>
-            Sign out
-          </button>
-        </header>
-        <nav className="nav" aria-label="Screens">
-          <ul>
-            {screens.map((s) => (
-              <li key={s.path}>
-                <a href={s.path} aria-current={current?.path === s.path ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(s.path))}>
-                  {s.label}
-                  <kbd aria-hidden="true">g {s.key}</kbd>
+      <HubStatusProvider enabled={can(me, 'status.read')}>
+        <div className="shell">
+          <header className="topbar">
+            <a className="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate('/map'))}>
+              PARAPET
+            </a>
+            {feed.status !== 'unavailable' && feed.status !== 'forbidden' && (
+              <div className="row" aria-label="Open alerts">
+                <a className={`counter critical${counts.critical > 0 ? ' active' : ''}`} href="/alerts" onClick={(e) => (e.preventDefault(), navigate('/alerts'))} aria-label={`${counts.critical} critical alerts open`}>
+                  {counts.critical} critical
                 </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <main className={current?.full ? 'full' : undefined} id="main">
-          {current ? current.render() : <p>No screen is available to your role.</p>}
-        </main>
-      </div>
+                <a className={`counter major${counts.major > 0 ? ' active' : ''}`} href="/alerts" onClick={(e) => (e.preventDefault(), navigate('/alerts'))} aria-label={`${counts.major} major alerts open`}>
+                  {counts.major} major
+                </a>
+                <span className={`feed-status ${feed.status}`}>{feed.status === 'live' ? 'live' : feed.status}</span>
+              </div>
+            )}
+            <HubProblemLink onOpen={() => navigate('/devices')} />
+            {pendingG && <span className="muted" role="status">go to… (press a screen key)</span>}
+            <span className="spacer" />
+            <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+              <kbd>?</kbd> Shortcuts
+            </button>
+            <span>
+              {me.name} <span className="muted">({me.role})</span>
+            </span>
+            <button type="button" onClick={() => void logout()}>
+              Sign out
+            </button>
+          </header>
+          <nav className="nav" aria-label="Screens">
+            <ul>
+              {screens.map((s) => (
+                <li key={s.path}>
+                  <a href={s.path} aria-current={current?.path === s.path ? 'page' : undefined} onClick={(e) => (e.preventDefault(), navigate(s.path))}>
+                    {s.label}
+                    <kbd aria-hidden="true">g {s.key}</kbd>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <main className={current?.full ? 'full' : undefined} id="main">
+            {current ? current.render() : <p>No screen is available to your role.</p>}
+          </main>
+        </div>
+      </HubStatusProvider>
       {help && <HelpOverlay groups={groups} onClose={() => setHelp(false)} />}
     </HelpContext.Provider>
   );

@@ -2,9 +2,10 @@
  * The hub's own health at the top of Device health (GET /status, src/ops/hub-status.ts): the
  * problems to act on first (store full or failing, bus unreachable), then how full the store is —
  * a meter against its cap — and what ingest took and refused, with the last hour's events per
- * minute as a chart. Polled like the device list.
+ * minute as a chart. The shell polls the status once for the panel and the top bar
+ * (HubStatusProvider).
  */
-import { useMemo, type ReactNode } from 'react';
+import { createContext, useContext, useMemo, type ReactNode } from 'react';
 import type { HubStatus } from '../../api.js';
 import { useSession } from '../../session.js';
 import { useApi } from '../../hooks/use-api.js';
@@ -16,9 +17,17 @@ const HOUR_MS = 3_600_000;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
 const count = (n: number) => n.toLocaleString('en-US');
 
+const HubStatusContext = createContext<HubStatus | null>(null);
+
+/** Polls GET /status for everything under it, when the role may read it (`enabled`). */
+export function HubStatusProvider({ enabled, children }: { enabled: boolean; children: ReactNode }) {
+  const { api } = useSession();
+  const status = useApi((signal) => (enabled ? api.status(signal) : Promise.resolve(null)), enabled ? 'status' : 'off', enabled ? REFRESH_MS : undefined);
+  return <HubStatusContext.Provider value={status.result.data ?? null}>{children}</HubStatusContext.Provider>;
+}
+
 export function HubPanel() {
   const { api } = useSession();
-  const status = useApi((signal) => api.status(signal), 'status', REFRESH_MS);
   // Events per minute over the last hour, by event time (what devices are sending now).
   const recent = useApi((signal) => api.histogram({ from: new Date(Date.now() - HOUR_MS).toISOString(), interval: '1m' }, signal), 'hub-recent', 60_000);
   const chart = useMemo(() => {
@@ -27,8 +36,8 @@ export function HubPanel() {
     const to = Date.now();
     return densify(h.buckets, h.interval_ms, to - HOUR_MS, to);
   }, [recent.result.data]);
-  const s = status.result.data;
-  // An operator without the route (an older hub) simply sees no panel.
+  const s = useContext(HubStatusContext);
+  // A role without the route (or an older hub) simply sees no panel.
   if (!s) return null;
   return (
     <HubStatusView status={s}>
@@ -95,9 +104,7 @@ export function HubStatusView({ status: s, children }: { status: HubStatus; chil
  * role that may not read the hub's status.
  */
 export function HubProblemLink({ onOpen }: { onOpen: () => void }) {
-  const { api } = useSession();
-  const status = useApi((signal) => api.status(signal), 'status-bar', REFRESH_MS);
-  const problems = status.result.data?.problems ?? [];
+  const problems = useContext(HubStatusContext)?.problems ?? [];
   const first = problems.find((p) => p.severity === 'critical') ?? problems[0];
   if (!first) return null;
   const label = first.code.replace(/_/g, ' ');
