@@ -59,6 +59,11 @@ export interface Bus {
    */
   reachable?(): boolean;
   /**
+   * Notices this process holds in the shared store for the serving node because the bus could not
+   * take them (an ingest node's outbox, outbox.ts). Absent where nothing is ever held.
+   */
+  held?(): number;
+  /**
    * Hands this process's subscribers a message another process published by another way (the
    * bus outbox in the shared store, outbox.ts), as a remote message. Absent on an in-process bus.
    */

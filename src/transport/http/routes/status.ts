@@ -1,5 +1,4 @@
 /** GET /status: the hub's own health for the control room (src/ops/hub-status.ts). */
-import { HoldingBus } from '../../../bus/outbox.js';
 import { hubStatus } from '../../../ops/hub-status.js';
 import type { RouteModule } from '../route-kit.js';
 
@@ -13,7 +12,7 @@ export const statusRoutes: RouteModule = (app, deps) => {
       size: deps.store.size?.(),
       busKind: deps.config.bus.kind,
       busReachable: deps.bus.reachable?.() ?? true,
-      busHolding: deps.bus instanceof HoldingBus ? deps.bus.held() : 0,
+      busHolding: deps.bus.held?.() ?? 0,
       now: deps.clock.now(),
     });
   });
